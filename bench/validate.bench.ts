@@ -110,4 +110,3 @@ writeFileSync(
   )}\n`,
 );
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
-

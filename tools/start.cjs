@@ -9,7 +9,9 @@ const services = [
 const fs = require('node:fs');
 const path = require('node:path');
 const root = path.resolve(__dirname, '..');
-const missing = services.filter(([, dir]) => !fs.existsSync(path.join(root, dir, 'src', 'main.ts')));
+const missing = services.filter(
+  ([, dir]) => !fs.existsSync(path.join(root, dir, 'src', 'main.ts')),
+);
 
 console.log('orfleet: built so far: libs/devices (device protocol), libs/sla (SLA engine).');
 if (missing.length > 0) {

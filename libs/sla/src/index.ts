@@ -1,0 +1,11 @@
+export * from './severity';
+export * from './policy';
+export * from './contract-policy';
+export * from './calendar';
+export * from './events';
+export * from './result';
+export * from './engine';
+export * from './forecast';
+export * from './reports';
+export * from './render-policy';
+export { monthKey, offsetAt } from './time-zone';
