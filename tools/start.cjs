@@ -1,21 +1,23 @@
 #!/usr/bin/env node
-// `npm start`: runs the platform. Until the services exist, it says plainly what is built and
-// what is not yet, and starts nothing.
-const services = [
-  ['broker', 'apps/broker', 'MQTT broker for the device fleet (aedes)'],
-  ['ingest', 'apps/ingest', 'MQTT → InfluxDB ingest with a durable spool'],
-  ['api', 'apps/api', 'device registry, tickets, SLA clocks, spare parts (NestJS + PostgreSQL)'],
-];
-const fs = require('node:fs');
+// `npm start`: builds and runs the platform on embedded defaults (no configuration needed):
+// the API with an embedded PostgreSQL under ./data/pg. Ctrl-C stops it cleanly; the next start
+// reuses the data. The broker and ingest join here when their issues land.
+const { spawn } = require('node:child_process');
 const path = require('node:path');
-const root = path.resolve(__dirname, '..');
-const missing = services.filter(
-  ([, dir]) => !fs.existsSync(path.join(root, dir, 'src', 'main.ts')),
-);
+const { build } = require('./build.cjs');
 
-console.log('orfleet: built so far: libs/devices (device protocol), libs/sla (SLA engine).');
-if (missing.length > 0) {
-  console.log('orfleet: not yet part of the build, so nothing is started:');
-  for (const [name, dir, what] of missing) console.log(`  - ${name} (${dir}): ${what}`);
-  console.log("orfleet: `npm test` runs the libraries' tests; see README.md for the roadmap.");
+const root = path.resolve(__dirname, '..');
+console.log(`orfleet: compiled ${build()} files`);
+console.log('orfleet: not yet part of the build: broker (apps/broker), ingest (apps/ingest)');
+
+const api = spawn(process.execPath, [path.join(root, 'dist/apps/api/src/main.js')], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => api.kill(signal));
 }
+api.on('exit', (code, signal) => {
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,0 +1,97 @@
+/**
+ * The API's configuration: `process.env` is read here once, validated, and handed on as a typed
+ * object. A bad or missing value stops start-up with the list of everything wrong
+ * (docs/operations.md has the reference).
+ */
+export interface ApiConfig {
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Request bodies above this are refused with 413. */
+    readonly bodyLimitBytes: number;
+  };
+  readonly database: {
+    /** External PostgreSQL; when absent the API starts an embedded one. */
+    readonly url: string | undefined;
+    readonly poolMax: number;
+    readonly embedded: { readonly dataDir: string; readonly port: number };
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly scheduler: {
+    readonly enabled: boolean;
+    /** How often the SLA scheduler looks for due milestones. */
+    readonly intervalMs: number;
+  };
+  /** How long a verified API token stays cached; a revoked token works at most this long. */
+  readonly tokenCacheMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env): ApiConfig {
+  const problems: string[] = [];
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected an integer ${min}..${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const url = env['DATABASE_URL'] || undefined;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    problems.push('DATABASE_URL: expected postgres://user:password@host:port/database');
+  }
+  const rawLevel = env['ORFLEET_LOG_LEVEL'] || 'info';
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel)
+    ? (rawLevel as ApiConfig['logLevel'])
+    : (problems.push(
+        `ORFLEET_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${rawLevel}"`,
+      ),
+      'info');
+
+  const config: ApiConfig = {
+    http: {
+      host: env['ORFLEET_API_HOST'] || '127.0.0.1',
+      port: int('ORFLEET_API_PORT', 3000, 0, 65_535),
+      bodyLimitBytes: int('ORFLEET_API_BODY_LIMIT_BYTES', 1_048_576, 1_024, 16 * 1_048_576),
+    },
+    database: {
+      url,
+      poolMax: int('ORFLEET_DB_POOL_MAX', 20, 1, 500),
+      embedded: {
+        dataDir: env['ORFLEET_PG_DATA_DIR'] || './data/pg',
+        port: int('ORFLEET_PG_PORT', 5433, 0, 65_535),
+      },
+    },
+    logLevel,
+    scheduler: {
+      enabled: bool('ORFLEET_SCHEDULER_ENABLED', true),
+      intervalMs: int('ORFLEET_SCHEDULER_INTERVAL_MS', 5_000, 100, 3_600_000),
+    },
+    tokenCacheMs: int('ORFLEET_TOKEN_CACHE_MS', 30_000, 0, 3_600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

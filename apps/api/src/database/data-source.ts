@@ -1,0 +1,47 @@
+import { DataSource } from 'typeorm';
+import { ApiToken } from '../auth/api-token.entity';
+import { Device } from '../devices/device.entity';
+import { Site } from '../devices/site.entity';
+import { Part } from '../parts/part.entity';
+import { ReplenishmentRequest } from '../parts/replenishment-request.entity';
+import { Reservation } from '../parts/reservation.entity';
+import { StockMove } from '../parts/stock-move.entity';
+import { Stock } from '../parts/stock.entity';
+import { Store } from '../parts/store.entity';
+import { SlaAlert } from '../tickets/sla-alert.entity';
+import { TicketEvent } from '../tickets/ticket-event.entity';
+import { TicketMilestone } from '../tickets/ticket-milestone.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema';
+
+export const ENTITIES = [
+  ApiToken,
+  Site,
+  Device,
+  Ticket,
+  TicketEvent,
+  TicketMilestone,
+  SlaAlert,
+  Part,
+  Store,
+  Stock,
+  Reservation,
+  StockMove,
+  ReplenishmentRequest,
+];
+
+/** Committed migrations, in order. Listed as classes so tests and dist/ load the same code. */
+export const MIGRATIONS = [InitialSchema1767225600000];
+
+export function createDataSource(url: string, poolMax: number): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migration',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: poolMax, connectionTimeoutMillis: 10_000 },
+  });
+}
