@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +21,12 @@ import { createLogger, PinoNestLogger } from './logger';
 import { MetricsService } from './metrics.service';
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** Fastify's own request logs are off: the onResponse hook writes one line per request. */
+class QuietRequests extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
+}
 
 export interface RunningApi {
   readonly app: NestFastifyApplication;
@@ -117,8 +124,7 @@ export async function startApi(
       new FastifyAdapter({
         bodyLimit: config.http.bodyLimitBytes,
         loggerInstance: logger,
-        // One line per request (onResponse below) instead of fastify's two.
-        disableRequestLogging: true,
+        logController: new QuietRequests(),
         // Reuse the caller's request id when it is sane, else make one; echoed back.
         genReqId: (req: { headers: IncomingMessage['headers'] }) => {
           const given = req.headers['x-request-id'];
