@@ -13,4 +13,7 @@ export class ReplenishmentRequest {
   @Column('text') status!: 'open' | 'ordered' | 'received' | 'cancelled';
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'created_by', type: 'text' }) createdBy!: string;
+  /** When and by whom the status last changed (the creation, until then). */
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'updated_by', type: 'text' }) updatedBy!: string;
 }

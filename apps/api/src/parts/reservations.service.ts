@@ -1,7 +1,22 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { Severity } from '@orfleet/sla';
-import type { Reservation } from './reservation.entity';
+import { MetricsService } from '../platform/metrics.service';
+import { PartsError } from './parts.errors';
+import { Reservation } from './reservation.entity';
+import type { ReservationStatus } from './reservation.entity';
+import {
+  etaFor,
+  fallbackOrder,
+  holdsStock,
+  nextStatus,
+  reserveRequestProblems,
+  sameReserveRequest,
+} from './reservations.rules';
+import type { CandidateStore, ReservationAction } from './reservations.rules';
+import { raiseReplenishmentIfLow, recordMove, returning } from './stock-ledger';
+import type { StockRow } from './stock-ledger';
 
 /** A request to reserve parts for a ticket (one part number). */
 export interface ReserveRequest {
@@ -23,6 +38,15 @@ export interface ReserveResult {
   readonly created: boolean;
 }
 
+export interface ReservationFilter {
+  readonly ticketId?: string | undefined;
+  readonly status?: ReservationStatus | undefined;
+  readonly partNumber?: string | undefined;
+  readonly limit: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Stock reservations for tickets. Every method runs inside the caller's transaction (`manager`),
  * so the tickets feature can append the matching ticket events atomically.
@@ -40,42 +64,263 @@ export interface ReserveResult {
  *   replenishment request when on_hand falls to or below the store's reorder point.
  * - State errors → DomainError RESERVATION_STATE_INVALID; unknown ids → RESERVATION_NOT_FOUND;
  *   unknown part → PART_NOT_FOUND.
+ *
+ * Implementation notes (parts feature):
+ * - Expects READ COMMITTED (PostgreSQL's default). The idempotency key is claimed first with
+ *   `INSERT ... ON CONFLICT DO NOTHING`: a concurrent request with the same key waits on the
+ *   unique index until the first transaction ends, then finds and returns its row, so exactly one
+ *   of them touches stock. If the first rolls back, the second claims the key itself.
+ * - Malformed input (qty outside 1..1000, empty key) → RESERVATION_INVALID.
+ * - The `reservations` metric counts outcomes when the reservation is created; a caller that
+ *   rolls back afterwards has still been counted.
  */
 @Injectable()
 export class ReservationsService {
-  reserve(_manager: EntityManager, _request: ReserveRequest): Promise<ReserveResult> {
-    return Promise.reject(new Error('ReservationsService.reserve: being built (parts feature)'));
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async reserve(manager: EntityManager, request: ReserveRequest): Promise<ReserveResult> {
+    const problems = reserveRequestProblems(request);
+    if (problems.length > 0)
+      throw new PartsError('RESERVATION_INVALID', problems.join('; '), { problems });
+    const part = await manager.query<unknown[]>('SELECT 1 FROM part WHERE part_number = $1', [
+      request.partNumber,
+    ]);
+    if (part.length === 0) throw new PartsError('PART_NOT_FOUND', `no part ${request.partNumber}`);
+
+    const claimed = await manager.query<{ id: string }[]>(
+      `INSERT INTO reservation
+         (idempotency_key, ticket_id, part_number, qty, status, created_at, created_by, updated_at)
+       VALUES ($1, $2, $3, $4, 'backordered', $5, $6, $5)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id`,
+      [
+        request.idempotencyKey,
+        request.ticketId,
+        request.partNumber,
+        request.qty,
+        request.now,
+        request.actor,
+      ],
+    );
+    const id = claimed[0]?.id;
+    if (id === undefined)
+      return { reservation: await this.replay(manager, request), created: false };
+
+    const stores = await manager.query<CandidateStore[]>(
+      `SELECT id, tier FROM store
+        WHERE (tier = 'hospital' AND site_id = $1)
+           OR (tier = 'regional' AND region = (SELECT region FROM site WHERE id = $1))
+           OR tier = 'national'`,
+      [request.siteId],
+    );
+    let outcome: string = 'backordered';
+    for (const store of fallbackOrder(stores)) {
+      // The guard is the allocation: no read-then-write, and the CHECK (reserved <= on_hand)
+      // backs it up.
+      const booked = await returning<{ store_id: string }>(
+        manager,
+        `UPDATE stock SET reserved = reserved + $3
+          WHERE part_number = $1 AND store_id = $2 AND on_hand - reserved >= $3
+          RETURNING store_id`,
+        [request.partNumber, store.id, request.qty],
+      );
+      if (booked.length === 0) continue;
+      await manager.query(
+        `UPDATE reservation SET status = 'reserved', store_id = $2, tier = $3, eta = $4
+          WHERE id = $1`,
+        [id, store.id, store.tier, etaFor(store.tier, request.severity, request.now)],
+      );
+      await recordMove(manager, {
+        partNumber: request.partNumber,
+        storeId: store.id,
+        type: 'reserve',
+        qty: request.qty,
+        reservationId: id,
+        actor: request.actor,
+        at: request.now,
+      });
+      outcome = store.tier;
+      break;
+    }
+    this.metrics.reservations.inc({ outcome });
+    return { reservation: await manager.findOneByOrFail(Reservation, { id }), created: true };
   }
 
-  release(
-    _manager: EntityManager,
-    _reservationId: string,
-    _reason: string,
-    _actor: string,
-    _now: Date,
+  async release(
+    manager: EntityManager,
+    reservationId: string,
+    reason: string,
+    actor: string,
+    now: Date,
   ): Promise<Reservation> {
-    return Promise.reject(new Error('ReservationsService.release: being built (parts feature)'));
+    if (reason.length < 1 || reason.length > 500)
+      throw new PartsError('RESERVATION_INVALID', 'reason must have 1 to 500 characters');
+    const reservation = await this.lockFor(manager, reservationId, 'release');
+    if (holdsStock(reservation.status) && reservation.storeId !== null) {
+      await this.changeStock(
+        manager,
+        reservation,
+        `UPDATE stock SET reserved = reserved - $3
+          WHERE part_number = $1 AND store_id = $2 AND reserved >= $3
+          RETURNING *`,
+      );
+      await recordMove(manager, {
+        partNumber: reservation.partNumber,
+        storeId: reservation.storeId,
+        type: 'release',
+        qty: -reservation.qty,
+        reservationId: reservation.id,
+        actor,
+        at: now,
+        note: reason,
+      });
+    }
+    await manager.query(
+      `UPDATE reservation SET status = 'released', released_at = $2, release_reason = $3,
+              updated_at = $2
+        WHERE id = $1`,
+      [reservation.id, now, reason],
+    );
+    return manager.findOneByOrFail(Reservation, { id: reservation.id });
   }
 
-  deliver(
-    _manager: EntityManager,
-    _reservationId: string,
+  async deliver(
+    manager: EntityManager,
+    reservationId: string,
     _actor: string,
-    _now: Date,
+    now: Date,
   ): Promise<Reservation> {
-    return Promise.reject(new Error('ReservationsService.deliver: being built (parts feature)'));
+    const reservation = await this.lockFor(manager, reservationId, 'deliver');
+    await manager.query(
+      `UPDATE reservation SET status = 'delivered', delivered_at = $2, updated_at = $2
+        WHERE id = $1`,
+      [reservation.id, now],
+    );
+    return manager.findOneByOrFail(Reservation, { id: reservation.id });
   }
 
-  consume(
-    _manager: EntityManager,
-    _reservationId: string,
-    _actor: string,
-    _now: Date,
+  async consume(
+    manager: EntityManager,
+    reservationId: string,
+    actor: string,
+    now: Date,
   ): Promise<Reservation> {
-    return Promise.reject(new Error('ReservationsService.consume: being built (parts feature)'));
+    const reservation = await this.lockFor(manager, reservationId, 'consume');
+    const stock = await this.changeStock(
+      manager,
+      reservation,
+      `UPDATE stock SET on_hand = on_hand - $3, reserved = reserved - $3
+        WHERE part_number = $1 AND store_id = $2 AND reserved >= $3
+        RETURNING *`,
+    );
+    await recordMove(manager, {
+      partNumber: reservation.partNumber,
+      storeId: stock.store_id,
+      type: 'consume',
+      qty: -reservation.qty,
+      reservationId: reservation.id,
+      actor,
+      at: now,
+    });
+    await manager.query(
+      `UPDATE reservation SET status = 'consumed', consumed_at = $2, updated_at = $2
+        WHERE id = $1`,
+      [reservation.id, now],
+    );
+    await raiseReplenishmentIfLow(manager, stock, actor, now);
+    return manager.findOneByOrFail(Reservation, { id: reservation.id });
   }
 
-  forTicket(_manager: EntityManager, _ticketId: string): Promise<Reservation[]> {
-    return Promise.reject(new Error('ReservationsService.forTicket: being built (parts feature)'));
+  forTicket(manager: EntityManager, ticketId: string): Promise<Reservation[]> {
+    return manager.find(Reservation, {
+      where: { ticketId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** Read side for GET /reservations (no transaction needed). */
+  list(filter: ReservationFilter): Promise<Reservation[]> {
+    return this.dataSource.getRepository(Reservation).find({
+      where: {
+        ...(filter.ticketId !== undefined && { ticketId: filter.ticketId }),
+        ...(filter.status !== undefined && { status: filter.status }),
+        ...(filter.partNumber !== undefined && { partNumber: filter.partNumber }),
+      },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: filter.limit,
+    });
+  }
+
+  async get(reservationId: string): Promise<Reservation> {
+    const found = UUID.test(reservationId)
+      ? await this.dataSource.getRepository(Reservation).findOneBy({ id: reservationId })
+      : null;
+    if (found === null)
+      throw new PartsError('RESERVATION_NOT_FOUND', `no reservation ${reservationId}`);
+    return found;
+  }
+
+  /** A key seen before: the stored reservation, if the request is the same one. */
+  private async replay(manager: EntityManager, request: ReserveRequest): Promise<Reservation> {
+    const stored = await manager.findOneBy(Reservation, {
+      idempotencyKey: request.idempotencyKey,
+    });
+    // Under READ COMMITTED the conflicting row is committed and visible by now.
+    if (stored === null) throw new Error(`reservation key ${request.idempotencyKey} not visible`);
+    if (!sameReserveRequest(stored, request)) {
+      throw new PartsError(
+        'RESERVATION_CONFLICT',
+        'idempotency key already used for another ticket, part or quantity',
+        { reservationId: stored.id },
+      );
+    }
+    return stored;
+  }
+
+  /** Locks the reservation row (serialising transitions) and checks `action` is allowed. */
+  private async lockFor(
+    manager: EntityManager,
+    reservationId: string,
+    action: ReservationAction,
+  ): Promise<Reservation> {
+    const found = UUID.test(reservationId)
+      ? await manager.findOne(Reservation, {
+          where: { id: reservationId },
+          lock: { mode: 'pessimistic_write' },
+        })
+      : null;
+    if (found === null)
+      throw new PartsError('RESERVATION_NOT_FOUND', `no reservation ${reservationId}`);
+    if (nextStatus(found.status, action) === undefined) {
+      throw new PartsError(
+        'RESERVATION_STATE_INVALID',
+        `cannot ${action} a reservation that is ${found.status}`,
+        { status: found.status, action },
+      );
+    }
+    return found;
+  }
+
+  /** A guarded change of the reservation's stock row; no row means the books disagree. */
+  private async changeStock(
+    manager: EntityManager,
+    reservation: Reservation,
+    sql: string,
+  ): Promise<StockRow> {
+    const [row] = await returning<StockRow>(manager, sql, [
+      reservation.partNumber,
+      reservation.storeId,
+      reservation.qty,
+    ]);
+    // reserved only grows by reservations, and adjust/transfer never touch reserved units, so a
+    // held reservation is always covered: reaching this is a bug, not a user error.
+    if (row === undefined)
+      throw new Error(
+        `stock of ${reservation.partNumber} in ${reservation.storeId} lacks reservation ${reservation.id}`,
+      );
+    return row;
   }
 }

@@ -111,7 +111,15 @@ export class InitialSchema1767225600000 implements MigrationInterface {
     await q.query(`
       CREATE UNIQUE INDEX ticket_open_fingerprint ON ticket (fingerprint)
         WHERE fingerprint IS NOT NULL AND status NOT IN ('closed', 'cancelled')`);
-    await q.query(`CREATE INDEX ticket_status_due ON ticket (status, next_due_at, id)`);
+    // GET /tickets order: next due first (none last), then oldest; keyset pages on the same key
+    await q.query(`
+      CREATE INDEX ticket_due_order ON ticket
+        ((COALESCE(next_due_at, 'infinity'::timestamptz)), created_at, id)`);
+    await q.query(`
+      CREATE INDEX ticket_open_due_order ON ticket
+        ((COALESCE(next_due_at, 'infinity'::timestamptz)), created_at, id)
+        WHERE status NOT IN ('closed', 'cancelled')`);
+    await q.query(`CREATE INDEX ticket_created ON ticket (created_at, site_id)`);
     await q.query(`CREATE INDEX ticket_site ON ticket (site_id, status)`);
     await q.query(
       `CREATE INDEX ticket_device ON ticket (device_id, status) WHERE device_id IS NOT NULL`,
@@ -235,10 +243,15 @@ export class InitialSchema1767225600000 implements MigrationInterface {
         delivered_at    timestamptz,
         consumed_at     timestamptz,
         released_at     timestamptz,
-        release_reason  text,
-        CHECK ((status = 'backordered') = (store_id IS NULL))
+        release_reason  text CHECK (length(release_reason) BETWEEN 1 AND 500),
+        -- a backorder holds no store; a released backorder keeps none; the rest name their store
+        CHECK (CASE status WHEN 'backordered' THEN store_id IS NULL
+                           WHEN 'released' THEN true
+                           ELSE store_id IS NOT NULL END),
+        CHECK ((store_id IS NULL) = (tier IS NULL) AND (store_id IS NULL) = (eta IS NULL))
       )`);
     await q.query(`CREATE INDEX reservation_ticket ON reservation (ticket_id)`);
+    await q.query(`CREATE INDEX reservation_part ON reservation (part_number, status)`);
     await q.query(
       `CREATE INDEX reservation_open ON reservation (status, tier) WHERE status IN ('reserved', 'backordered', 'delivered')`,
     );
@@ -256,9 +269,15 @@ export class InitialSchema1767225600000 implements MigrationInterface {
         note           text CHECK (length(note) <= 1000)
       )`);
     await q.query(`CREATE INDEX stock_move_part_store ON stock_move (part_number, store_id, at)`);
+    await q.query(`CREATE INDEX stock_move_store ON stock_move (store_id, id)`);
+    await q.query(`
+      CREATE FUNCTION stock_move_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'stock_move is append-only';
+      END $$`);
     await q.query(`
       CREATE TRIGGER stock_move_no_change BEFORE UPDATE OR DELETE ON stock_move
-        FOR EACH ROW EXECUTE FUNCTION ticket_event_append_only()`);
+        FOR EACH ROW EXECUTE FUNCTION stock_move_append_only()`);
     await q.query(`
       CREATE TABLE replenishment_request (
         id          bigserial PRIMARY KEY,
@@ -269,7 +288,9 @@ export class InitialSchema1767225600000 implements MigrationInterface {
         reorder_point integer NOT NULL,
         status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'ordered', 'received', 'cancelled')),
         created_at  timestamptz NOT NULL,
-        created_by  text NOT NULL
+        created_by  text NOT NULL,
+        updated_at  timestamptz NOT NULL,
+        updated_by  text NOT NULL
       )`);
     await q.query(`
       CREATE UNIQUE INDEX replenishment_open ON replenishment_request (part_number, store_id)
@@ -292,6 +313,7 @@ export class InitialSchema1767225600000 implements MigrationInterface {
     ]) {
       await q.query(`DROP TABLE ${table}`);
     }
+    await q.query(`DROP FUNCTION stock_move_append_only()`);
     await q.query(`DROP FUNCTION ticket_event_append_only()`);
     await q.query(`DROP VIEW device_credential`);
     await q.query(`DROP TABLE device`);
