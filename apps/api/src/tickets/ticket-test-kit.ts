@@ -21,7 +21,7 @@ export async function seedDevice(t: TestApi, id: string, siteId: string): Promis
   await t.sql(
     `INSERT INTO device (id, kind, model, serial, site_id, install_date, warranty_end,
        secret_sha256, created_by, updated_by)
-     VALUES ($1, 'gown-dispenser', 'GD-2', $1, $2, '2025-01-01', '2030-01-01', $3, 'test', 'test')`,
+     VALUES ($1, 'gown_dispenser', 'GD-2', $1, $2, '2025-01-01', '2030-01-01', $3, 'test', 'test')`,
     [id, siteId, SECRET],
   );
 }

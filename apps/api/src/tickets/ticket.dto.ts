@@ -27,6 +27,18 @@ import type { RestoreMode, UserEventType } from './ticket-events.rules';
 const ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const PART_NUMBER = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 
+export class PartLineDto {
+  @ApiProperty({ example: 'PSU-450W' })
+  @Matches(PART_NUMBER, { message: 'partNumber: A-Z, 0-9 and -' })
+  partNumber!: string;
+
+  @ApiProperty({ minimum: 1, maximum: 1000 })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  qty!: number;
+}
+
 export class CreateTicketDto {
   @ApiProperty({ enum: SEVERITIES })
   @IsIn(SEVERITIES)
@@ -70,18 +82,17 @@ export class CreateTicketDto {
   @IsString()
   @Length(1, 200)
   fingerprint?: string;
-}
 
-export class PartLineDto {
-  @ApiProperty({ example: 'PSU-450W' })
-  @Matches(PART_NUMBER, { message: 'partNumber: A-Z, 0-9 and -' })
-  partNumber!: string;
-
-  @ApiProperty({ minimum: 1, maximum: 1000 })
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  qty!: number;
+  @ApiPropertyOptional({
+    type: [PartLineDto],
+    description: 'Parts to reserve at once (e.g. the part that fixes a reported fault)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => PartLineDto)
+  parts?: PartLineDto[];
 }
 
 export class TicketEventDto {

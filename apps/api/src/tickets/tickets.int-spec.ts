@@ -336,6 +336,43 @@ describe('tickets API (real PostgreSQL)', () => {
   });
 
   describe('parts through the ticket', () => {
+    it('opens a ticket with its part reserved, PART_DELIVERY running from the store tier', async () => {
+      await seedHospitalStock(t, 'st-anne', 'PSU-OPEN-1', 3);
+      const tk = await openTicket(t, {
+        severity: 'red',
+        deviceId: 'gd-or3',
+        parts: [{ partNumber: 'PSU-OPEN-1', qty: 1 }],
+      });
+      expect(tk.reservations).toEqual([
+        expect.objectContaining({ partNumber: 'PSU-OPEN-1', status: 'reserved', tier: 'hospital' }),
+      ]);
+      expect(tk.events.map((e) => e.type)).toEqual(['part_reserved']);
+      const key = `PART_DELIVERY:${tk.reservations[0]?.id ?? ''}`;
+      // contract tiers as data (libs/sla): the hospital store is fetched within 15 min
+      expect(clocks(tk)[key]).toEqual(['running', at(15 * MINUTE)]);
+      const [stock] = await t.sql('SELECT reserved FROM stock WHERE part_number = $1', [
+        'PSU-OPEN-1',
+      ]);
+      expect(stock).toEqual({ reserved: 1 });
+    });
+
+    it('refuses to open with an unknown part, and opens nothing', async () => {
+      const before = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM ticket');
+      const res = await t.request('POST', '/api/v1/tickets', {
+        token: t.tokens.engineer,
+        body: {
+          severity: 'red',
+          title: 'x',
+          category: 'c',
+          siteId: 'st-anne',
+          parts: [{ partNumber: 'NOPE-1', qty: 1 }],
+        },
+      });
+      expect(res).toMatchObject({ status: 404, body: { code: 'PART_NOT_FOUND' } });
+      const after = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM ticket');
+      expect(after[0]?.n).toBe(before[0]?.n);
+    });
+
     it('diagnose reserves, remote restore releases, with the ticket events the SLA reads', async () => {
       const { id } = await openTicket(t, { severity: 'red' });
       await step(t, id, { type: 'dispatch', engineer: 'Li Wei' });

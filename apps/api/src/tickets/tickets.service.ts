@@ -29,6 +29,8 @@ export interface OpenTicketInput {
   readonly siteId?: string;
   readonly source?: TicketSource;
   readonly fingerprint?: string;
+  /** Parts to reserve with the ticket (health rules: the parts that fix the fault). */
+  readonly parts?: readonly { readonly partNumber: string; readonly qty: number }[];
 }
 
 export interface OpenedTicket {
@@ -56,26 +58,24 @@ export class TicketsService {
    * Opens a ticket, or, when an open ticket has the same fingerprint, counts one more occurrence
    * on it and returns it with `created: false` (health rules call this on every firing).
    */
-  open(input: OpenTicketInput, actor: string): Promise<OpenedTicket> {
+  async open(input: OpenTicketInput, actor: string): Promise<OpenedTicket> {
+    const now = this.clock.now();
+    if (input.fingerprint !== undefined) {
+      const counted = await this.dataSource.transaction((m) => this.countOccurrence(m, input, now));
+      if (counted !== undefined) return counted;
+    }
+    // The number comes from its own short statement, not the ticket's transaction: a per-year
+    // counter row held for a whole transaction would let only one ticket open at a time. A
+    // ticket that then fails to open leaves a gap in the numbers, as sequences do.
+    const year = now.getUTCFullYear();
+    const [counter] = await this.dataSource.query<{ last_seq: number }[]>(
+      `INSERT INTO ticket_counter (year, last_seq) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last_seq = ticket_counter.last_seq + 1
+       RETURNING last_seq`,
+      [year],
+    );
     return this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
       const where = await this.location(m, input);
-      if (input.fingerprint !== undefined) {
-        const [hit] = await queryRows<{ id: string }>(
-          m,
-          `UPDATE ticket SET occurrences = occurrences + 1, updated_at = $2
-            WHERE fingerprint = $1 AND status NOT IN ('closed', 'cancelled') RETURNING id`,
-          [input.fingerprint, now],
-        );
-        if (hit !== undefined) return { ticket: await this.detail(m, hit.id, now), created: false };
-      }
-      const year = now.getUTCFullYear();
-      const [counter] = await m.query<{ last_seq: number }[]>(
-        `INSERT INTO ticket_counter (year, last_seq) VALUES ($1, 1)
-         ON CONFLICT (year) DO UPDATE SET last_seq = ticket_counter.last_seq + 1
-         RETURNING last_seq`,
-        [year],
-      );
       // A concurrent open with the same fingerprint may win the race: then count on its ticket.
       const [row] = await m.query<{ id: string; inserted: boolean }[]>(
         `INSERT INTO ticket (number, severity, title, description, category, device_id, site_id,
@@ -106,10 +106,49 @@ export class TicketsService {
       if (row === undefined) throw new Error('ticket insert returned nothing');
       if (!row.inserted) return { ticket: await this.detail(m, row.id, now), created: false };
       const ticket = await this.store.lock(m, row.id);
-      await this.store.save(m, ticket, evaluateTicket(factsOf(ticket), [], now.getTime()), now);
+      const logged: LoggedEvent[] = [];
+      for (const part of sortedParts(input.parts ?? [])) {
+        const { reservation } = await this.reservations.reserve(m, {
+          ticketId: ticket.id,
+          siteId: ticket.siteId,
+          severity: ticket.severity,
+          partNumber: part.partNumber,
+          qty: part.qty,
+          idempotencyKey: `ticket:${ticket.id}:open:${part.partNumber}`,
+          actor,
+          now,
+        });
+        logged.push(
+          await this.store.append(
+            m,
+            ticket,
+            { type: 'part_reserved', at: now.getTime(), payload: reservationPayload(reservation) },
+            actor,
+            now,
+          ),
+        );
+      }
+      await this.store.commit(m, ticket, [], logged, now);
       this.metrics.ticketsOpened.inc({ severity: ticket.severity, source: ticket.source });
       return { ticket: await this.detail(m, row.id, now), created: true };
     });
+  }
+
+  /** One more occurrence on the open ticket with this fingerprint, if there is one. */
+  private async countOccurrence(
+    m: EntityManager,
+    input: OpenTicketInput,
+    now: Date,
+  ): Promise<OpenedTicket | undefined> {
+    const [hit] = await queryRows<{ id: string }>(
+      m,
+      `UPDATE ticket SET occurrences = occurrences + 1, updated_at = $2
+        WHERE fingerprint = $1 AND status NOT IN ('closed', 'cancelled') RETURNING id`,
+      [input.fingerprint, now],
+    );
+    return hit === undefined
+      ? undefined
+      : { ticket: await this.detail(m, hit.id, now), created: false };
   }
 
   /** A device implies its site (and must agree with a site given too); zone frozen from the site. */
@@ -173,10 +212,7 @@ export class TicketsService {
       } else {
         const main = await append(planned);
         if (planned.type === 'diagnose') {
-          const parts = [...(input.parts ?? [])].sort((a, b) =>
-            a.partNumber < b.partNumber ? -1 : a.partNumber > b.partNumber ? 1 : 0,
-          );
-          for (const part of parts) {
+          for (const part of sortedParts(input.parts ?? [])) {
             const { reservation } = await this.reservations.reserve(m, {
               ticketId,
               siteId: ticket.siteId,
@@ -276,6 +312,13 @@ export class TicketsService {
           : null,
     };
   }
+}
+
+/** Parts in part-number order: stock rows are locked in one order by every transaction. */
+function sortedParts<P extends { readonly partNumber: string }>(parts: readonly P[]): P[] {
+  return [...parts].sort((a, b) =>
+    a.partNumber < b.partNumber ? -1 : a.partNumber > b.partNumber ? 1 : 0,
+  );
 }
 
 /** Stock rows are locked in one order by every transaction: no deadlocks between tickets. */
