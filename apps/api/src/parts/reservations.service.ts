@@ -82,6 +82,68 @@ export class ReservationsService {
   ) {}
 
   async reserve(manager: EntityManager, request: ReserveRequest): Promise<ReserveResult> {
+    const claim = await this.claim(manager, request);
+    if (claim.replayed !== undefined) return { reservation: claim.replayed, created: false };
+    for (const store of claim.stores) {
+      const booked = await this.book(manager, request, claim.reservation.id, store);
+      if (booked !== undefined) return { reservation: booked, created: true };
+    }
+    return { reservation: this.backordered(claim.reservation), created: true };
+  }
+
+  /**
+   * Like `reserve`, but the stock is booked as the transaction's last write. `dependents` first
+   * writes what follows from the reservation as planned (the ticket's event and SLA rows) inside
+   * a savepoint; then the guarded stock update runs. If another transaction took the stock in
+   * between, the savepoint is rolled back and the next tier is tried. The stock row is thus locked
+   * only from its update to the caller's commit: a hot part (every ticket of a hospital wants the
+   * same PSU) does not serialise whole ticket openings. `dependents` must be repeatable (it may
+   * run once per tier tried) and is not called for a replayed idempotency key.
+   */
+  async reserveBookingLast(
+    manager: EntityManager,
+    request: ReserveRequest,
+    dependents: (planned: Reservation) => Promise<void>,
+  ): Promise<ReserveResult> {
+    const claim = await this.claim(manager, request);
+    if (claim.replayed !== undefined) return { reservation: claim.replayed, created: false };
+    for (const store of claim.stores) {
+      const [stock] = await manager.query<{ available: number }[]>(
+        'SELECT on_hand - reserved AS available FROM stock WHERE part_number = $1 AND store_id = $2',
+        [request.partNumber, store.id],
+      );
+      if (stock === undefined || stock.available < request.qty) continue;
+      const planned = Object.assign(new Reservation(), claim.reservation, {
+        status: 'reserved',
+        storeId: store.id,
+        tier: store.tier,
+        eta: etaFor(store.tier, request.severity, request.now),
+      });
+      await manager.query('SAVEPOINT reserve_booking_last');
+      await dependents(planned);
+      const booked = await this.book(manager, request, planned.id, store);
+      if (booked !== undefined) {
+        await manager.query('RELEASE SAVEPOINT reserve_booking_last');
+        return { reservation: booked, created: true };
+      }
+      await manager.query('ROLLBACK TO SAVEPOINT reserve_booking_last');
+    }
+    const reservation = this.backordered(claim.reservation);
+    await dependents(reservation);
+    return { reservation, created: true };
+  }
+
+  /**
+   * Validates, claims the idempotency key (a `backordered` row, so concurrent duplicates wait on
+   * the unique index and then replay), and lists the stores to try in fallback order.
+   */
+  private async claim(
+    manager: EntityManager,
+    request: ReserveRequest,
+  ): Promise<
+    | { replayed: Reservation; reservation?: undefined; stores?: undefined }
+    | { replayed?: undefined; reservation: Reservation; stores: CandidateStore[] }
+  > {
     const problems = reserveRequestProblems(request);
     if (problems.length > 0)
       throw new PartsError('RESERVATION_INVALID', problems.join('; '), { problems });
@@ -90,12 +152,12 @@ export class ReservationsService {
     ]);
     if (part.length === 0) throw new PartsError('PART_NOT_FOUND', `no part ${request.partNumber}`);
 
-    const claimed = await manager.query<{ id: string }[]>(
+    const [claimed] = await manager.query<Record<string, unknown>[]>(
       `INSERT INTO reservation
          (idempotency_key, ticket_id, part_number, qty, status, created_at, created_by, updated_at)
        VALUES ($1, $2, $3, $4, 'backordered', $5, $6, $5)
        ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id`,
+       RETURNING *`,
       [
         request.idempotencyKey,
         request.ticketId,
@@ -105,10 +167,7 @@ export class ReservationsService {
         request.actor,
       ],
     );
-    const id = claimed[0]?.id;
-    if (id === undefined)
-      return { reservation: await this.replay(manager, request), created: false };
-
+    if (claimed === undefined) return { replayed: await this.replay(manager, request) };
     const stores = await manager.query<CandidateStore[]>(
       `SELECT id, tier FROM store
         WHERE (tier = 'hospital' AND site_id = $1)
@@ -116,37 +175,56 @@ export class ReservationsService {
            OR tier = 'national'`,
       [request.siteId],
     );
-    let outcome: string = 'backordered';
-    for (const store of fallbackOrder(stores)) {
-      // The guard is the allocation: no read-then-write, and the CHECK (reserved <= on_hand)
-      // backs it up.
-      const booked = await returning<{ store_id: string }>(
-        manager,
-        `UPDATE stock SET reserved = reserved + $3
+    return { reservation: reservationFromRow(claimed), stores: fallbackOrder(stores) };
+  }
+
+  /**
+   * One guarded statement: the stock update is the allocation (no read-then-write; the CHECK
+   * reserved <= on_hand backs it up), with the ledger move and the reservation row riding in the
+   * same statement. Undefined when the store has not enough available.
+   */
+  private async book(
+    manager: EntityManager,
+    request: ReserveRequest,
+    reservationId: string,
+    store: CandidateStore,
+  ): Promise<Reservation | undefined> {
+    const [booked] = await manager.query<Record<string, unknown>[]>(
+      `WITH booked AS (
+         UPDATE stock SET reserved = reserved + $3
           WHERE part_number = $1 AND store_id = $2 AND on_hand - reserved >= $3
-          RETURNING store_id`,
-        [request.partNumber, store.id, request.qty],
-      );
-      if (booked.length === 0) continue;
-      await manager.query(
-        `UPDATE reservation SET status = 'reserved', store_id = $2, tier = $3, eta = $4
-          WHERE id = $1`,
-        [id, store.id, store.tier, etaFor(store.tier, request.severity, request.now)],
-      );
-      await recordMove(manager, {
-        partNumber: request.partNumber,
-        storeId: store.id,
-        type: 'reserve',
-        qty: request.qty,
-        reservationId: id,
-        actor: request.actor,
-        at: request.now,
-      });
-      outcome = store.tier;
-      break;
-    }
-    this.metrics.reservations.inc({ outcome });
-    return { reservation: await manager.findOneByOrFail(Reservation, { id }), created: true };
+         RETURNING store_id
+       ), moved AS (
+         INSERT INTO stock_move (part_number, store_id, type, qty, reservation_id, at, actor)
+         SELECT $1, store_id, 'reserve', $3, $4, $6, $7 FROM booked
+       ), done AS (
+         UPDATE reservation SET status = 'reserved', store_id = booked.store_id, tier = $5,
+                eta = $8
+           FROM booked
+          WHERE reservation.id = $4
+         RETURNING reservation.*
+       )
+       SELECT * FROM done`,
+      [
+        request.partNumber,
+        store.id,
+        request.qty,
+        reservationId,
+        store.tier,
+        request.now,
+        request.actor,
+        etaFor(store.tier, request.severity, request.now),
+      ],
+    );
+    if (booked === undefined) return undefined;
+    this.metrics.reservations.inc({ outcome: store.tier });
+    return reservationFromRow(booked);
+  }
+
+  /** No store had it: the claimed row stays `backordered`. */
+  private backordered(claimed: Reservation): Reservation {
+    this.metrics.reservations.inc({ outcome: 'backordered' });
+    return claimed;
   }
 
   async release(
@@ -323,4 +401,26 @@ export class ReservationsService {
       );
     return row;
   }
+}
+
+/** A `reservation` row as SQL returns it, as the entity. */
+function reservationFromRow(r: Record<string, unknown>): Reservation {
+  return Object.assign(new Reservation(), {
+    id: r['id'] as string,
+    idempotencyKey: r['idempotency_key'] as string,
+    ticketId: r['ticket_id'] as string,
+    partNumber: r['part_number'] as string,
+    qty: r['qty'] as number,
+    status: r['status'] as ReservationStatus,
+    storeId: r['store_id'] as string | null,
+    tier: r['tier'] as Reservation['tier'],
+    eta: r['eta'] as Date | null,
+    createdAt: r['created_at'] as Date,
+    createdBy: r['created_by'] as string,
+    updatedAt: r['updated_at'] as Date,
+    deliveredAt: r['delivered_at'] as Date | null,
+    consumedAt: r['consumed_at'] as Date | null,
+    releasedAt: r['released_at'] as Date | null,
+    releaseReason: r['release_reason'] as string | null,
+  });
 }

@@ -5,7 +5,6 @@ import type { Reservation } from '../parts/reservation.entity';
 import type { LoggedEvent } from './ticket-events.rules';
 import { evaluateTicket, newIssues } from './ticket-sla.rules';
 import type { TicketEvaluation, TicketFactsInput } from './ticket-sla.rules';
-import { TicketMilestone } from './ticket-milestone.entity';
 import { TicketError } from './ticket.errors';
 import { Ticket } from './ticket.entity';
 
@@ -35,6 +34,7 @@ export const factsOf = (ticket: Ticket): TicketFactsInput => ({
 });
 
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The payload a part event carries: enough for the SLA (tier, ETA) and for people. */
 export function reservationPayload(r: Reservation, extra: Record<string, unknown> = {}) {
@@ -142,38 +142,36 @@ export class TicketStore {
     now: Date,
   ): Promise<number> {
     const s = evaluation.summary;
-    await m.query('DELETE FROM ticket_milestone WHERE ticket_id = $1', [ticket.id]);
-    if (evaluation.milestones.length > 0) {
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(TicketMilestone)
-        .values(
-          evaluation.milestones.map((row) => ({
-            ticketId: ticket.id,
-            key: row.key,
-            code: row.code,
-            scope: row.scope,
-            scopeId: row.scopeId,
-            kind: row.kind,
-            state: row.state,
-            startedAt: date(row.startedAt),
-            dueAt: date(row.dueAt),
-            originalDueAt: date(row.originalDueAt),
-            metAt: date(row.metAt),
-            breachedAt: date(row.breachedAt),
-            latenessMs: row.latenessMs,
-            pausedMs: row.pausedMs,
-            nextWarningAt: date(row.nextWarningAt),
-            forecastAt: date(row.forecastAt),
-            atRisk: row.atRisk,
-            severity: row.severity,
-          })),
-        )
-        .execute();
-    }
+    // One statement: upsert the recomputed milestones, drop the ones that no longer exist, update
+    // the summary. No row is touched twice, so the sub-statements cannot collide.
     await m.query(
-      `UPDATE ticket SET status = $2, severity = $3, event_count = $4, updated_at = $5,
+      `WITH fresh AS (
+         SELECT * FROM jsonb_to_recordset($17::jsonb) AS r(
+           key text, code text, scope text, scope_id text, kind text, state text,
+           started_at timestamptz, due_at timestamptz, original_due_at timestamptz,
+           met_at timestamptz, breached_at timestamptz, lateness_ms bigint, paused_ms bigint,
+           next_warning_at timestamptz, forecast_at timestamptz, at_risk boolean, severity text)
+       ), gone AS (
+         DELETE FROM ticket_milestone
+          WHERE ticket_id = $1 AND key NOT IN (SELECT key FROM fresh)
+       ), kept AS (
+         INSERT INTO ticket_milestone (ticket_id, key, code, scope, scope_id, kind, state,
+           started_at, due_at, original_due_at, met_at, breached_at, lateness_ms, paused_ms,
+           next_warning_at, forecast_at, at_risk, severity)
+         SELECT $1, key, code, scope, scope_id, kind, state, started_at, due_at, original_due_at,
+                met_at, breached_at, lateness_ms, paused_ms, next_warning_at, forecast_at,
+                at_risk, severity
+           FROM fresh
+         ON CONFLICT (ticket_id, key) DO UPDATE SET code = EXCLUDED.code, scope = EXCLUDED.scope,
+           scope_id = EXCLUDED.scope_id, kind = EXCLUDED.kind, state = EXCLUDED.state,
+           started_at = EXCLUDED.started_at, due_at = EXCLUDED.due_at,
+           original_due_at = EXCLUDED.original_due_at, met_at = EXCLUDED.met_at,
+           breached_at = EXCLUDED.breached_at, lateness_ms = EXCLUDED.lateness_ms,
+           paused_ms = EXCLUDED.paused_ms, next_warning_at = EXCLUDED.next_warning_at,
+           forecast_at = EXCLUDED.forecast_at, at_risk = EXCLUDED.at_risk,
+           severity = EXCLUDED.severity
+       )
+       UPDATE ticket SET status = $2, severity = $3, event_count = $4, updated_at = $5,
          acknowledged_at = $6, responded_at = $7, restored_at = $8, restored_how = $9,
          resolved_at = $10, closed_at = $11, cancelled_at = $12, next_due_at = $13,
          next_change_at = $14, breached = $15, at_risk = $16, sla_computed_at = $5
@@ -195,6 +193,27 @@ export class TicketStore {
         date(s.nextChangeAt),
         s.breached,
         s.atRisk,
+        JSON.stringify(
+          evaluation.milestones.map((row) => ({
+            key: row.key,
+            code: row.code,
+            scope: row.scope,
+            scope_id: row.scopeId,
+            kind: row.kind,
+            state: row.state,
+            started_at: iso(row.startedAt),
+            due_at: iso(row.dueAt),
+            original_due_at: iso(row.originalDueAt),
+            met_at: iso(row.metAt),
+            breached_at: iso(row.breachedAt),
+            lateness_ms: row.latenessMs,
+            paused_ms: row.pausedMs,
+            next_warning_at: iso(row.nextWarningAt),
+            forecast_at: iso(row.forecastAt),
+            at_risk: row.atRisk,
+            severity: row.severity,
+          })),
+        ),
       ],
     );
     if (evaluation.alerts.length === 0) return 0;

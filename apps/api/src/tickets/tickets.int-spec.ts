@@ -354,6 +354,47 @@ describe('tickets API (real PostgreSQL)', () => {
         'PSU-OPEN-1',
       ]);
       expect(stock).toEqual({ reserved: 1 });
+      // the opening's answer is rendered in memory: it must equal what was stored
+      const stored = await t.request<TicketBody>('GET', `/api/v1/tickets/${tk.id}`, {
+        token: t.tokens.viewer,
+      });
+      expect({ ...stored.body, deduplicated: false }).toEqual(tk);
+    });
+
+    it('200 parallel openings wanting the same part: exactly the stock is booked, the rest backordered', async () => {
+      await seedHospitalStock(t, 'st-far', 'PSU-RACE-1', 50);
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          t.request<TicketBody>('POST', '/api/v1/tickets', {
+            token: t.tokens.engineer,
+            body: {
+              severity: 'red',
+              title: `race ${i}`,
+              category: 'device-unusable',
+              siteId: 'st-far',
+              parts: [{ partNumber: 'PSU-RACE-1', qty: 1 }],
+            },
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status).filter((s) => s !== 201)).toEqual([]);
+      const statuses = answers.map((a) => a.body.reservations[0]?.status);
+      expect(statuses.filter((s) => s === 'reserved')).toHaveLength(50);
+      expect(statuses.filter((s) => s === 'backordered')).toHaveLength(150);
+      // every ticket logged its one reservation, and only booked parts run a delivery clock
+      for (const { body } of answers) {
+        expect(body.events.map((e) => e.type)).toEqual(['part_reserved']);
+        const delivery = Object.keys(clocks(body)).filter((k) => k.startsWith('PART_DELIVERY'));
+        expect(delivery).toHaveLength(body.reservations[0]?.status === 'reserved' ? 1 : 0);
+      }
+      const [stock] = await t.sql('SELECT on_hand, reserved FROM stock WHERE part_number = $1', [
+        'PSU-RACE-1',
+      ]);
+      expect(stock).toEqual({ on_hand: 50, reserved: 50 });
+      const [ledger] = await t.sql<{ qty: number }>(
+        `SELECT sum(qty)::int AS qty FROM stock_move WHERE part_number = 'PSU-RACE-1' AND type = 'reserve'`,
+      );
+      expect(ledger?.qty).toBe(50);
     });
 
     it('refuses to open with an unknown part, and opens nothing', async () => {

@@ -12,6 +12,7 @@ import type { EventInput, LoggedEvent, PlannedEvent } from './ticket-events.rule
 import { listSql, encodeCursor, parseListQuery } from './ticket-query.rules';
 import type { ListQueryInput } from './ticket-query.rules';
 import { POLICY, evaluateTicket } from './ticket-sla.rules';
+import type { TicketEvaluation } from './ticket-sla.rules';
 import type { TicketDetailView, TicketPageView } from './ticket.dto';
 import { Ticket } from './ticket.entity';
 import type { TicketSource } from './ticket.entity';
@@ -39,11 +40,6 @@ export interface OpenedTicket {
   readonly created: boolean;
 }
 
-/** Ticket number `T-2026-000123`: a per-year sequence (UTC year of the creation). */
-export function ticketNumber(year: number, seq: number): string {
-  return `T-${year}-${String(seq).padStart(6, '0')}`;
-}
-
 @Injectable()
 export class TicketsService {
   constructor(
@@ -62,32 +58,24 @@ export class TicketsService {
     const now = this.clock.now();
     if (input.fingerprint !== undefined) {
       const counted = await this.dataSource.transaction((m) => this.countOccurrence(m, input, now));
-      if (counted !== undefined) return counted;
+      if (counted !== undefined) return { ticket: await this.get(counted), created: false };
     }
-    // The number comes from its own short statement, not the ticket's transaction: a per-year
-    // counter row held for a whole transaction would let only one ticket open at a time. A
-    // ticket that then fails to open leaves a gap in the numbers, as sequences do.
-    const year = now.getUTCFullYear();
-    const [counter] = await this.dataSource.query<{ last_seq: number }[]>(
-      `INSERT INTO ticket_counter (year, last_seq) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last_seq = ticket_counter.last_seq + 1
-       RETURNING last_seq`,
-      [year],
-    );
-    return this.dataSource.transaction(async (m) => {
+    const opened = await this.dataSource.transaction(async (m) => {
       const where = await this.location(m, input);
-      // A concurrent open with the same fingerprint may win the race: then count on its ticket.
-      const [row] = await m.query<{ id: string; inserted: boolean }[]>(
+      // The number comes from a sequence (openings never wait for each other). A concurrent
+      // open with the same fingerprint may win the race: then count on its ticket.
+      const [row] = await m.query<(Record<string, unknown> & { inserted: boolean })[]>(
         `INSERT INTO ticket (number, severity, title, description, category, device_id, site_id,
            zone, source, fingerprint, status, policy_id, policy_version, occurrences, event_count,
            created_at, created_by, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, 1, 0, $13, $14, $13)
+         VALUES ('T-' || $1::text || '-' || lpad(nextval('ticket_number_seq')::text, 6, '0'),
+           $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, 1, 0, $13, $14, $13)
          ON CONFLICT (fingerprint) WHERE fingerprint IS NOT NULL
            AND status NOT IN ('closed', 'cancelled')
          DO UPDATE SET occurrences = ticket.occurrences + 1, updated_at = EXCLUDED.updated_at
-         RETURNING id, (xmax = 0) AS inserted`,
+         RETURNING *, (xmax = 0) AS inserted`,
         [
-          ticketNumber(year, counter?.last_seq ?? 1),
+          now.getUTCFullYear(),
           input.severity,
           input.title,
           input.description ?? null,
@@ -104,34 +92,57 @@ export class TicketsService {
         ],
       );
       if (row === undefined) throw new Error('ticket insert returned nothing');
-      if (!row.inserted) return { ticket: await this.detail(m, row.id, now), created: false };
-      const ticket = await this.store.lock(m, row.id);
-      const logged: LoggedEvent[] = [];
-      for (const part of sortedParts(input.parts ?? [])) {
-        const { reservation } = await this.reservations.reserve(m, {
-          ticketId: ticket.id,
-          siteId: ticket.siteId,
-          severity: ticket.severity,
-          partNumber: part.partNumber,
-          qty: part.qty,
-          idempotencyKey: `ticket:${ticket.id}:open:${part.partNumber}`,
-          actor,
-          now,
-        });
-        logged.push(
-          await this.store.append(
-            m,
-            ticket,
-            { type: 'part_reserved', at: now.getTime(), payload: reservationPayload(reservation) },
+      const id = row['id'] as string;
+      if (!row.inserted) return { id, view: undefined };
+      // The row is ours alone until commit: no need to read it back and lock it.
+      const ticket = fromRow(row);
+      // Each part is booked as the last write of its step (see reserveBookingLast): the SLA rows
+      // are stored first, so a popular part's stock row stays locked only until the commit.
+      const logged: (LoggedEvent & { seq: number })[] = [];
+      const reserved: Reservation[] = [];
+      const parts = sortedParts(input.parts ?? []);
+      let evaluation: TicketEvaluation | undefined;
+      for (const [index, part] of parts.entries()) {
+        const eventCount = ticket.eventCount;
+        const loggedBefore = logged.length;
+        const { reservation } = await this.reservations.reserveBookingLast(
+          m,
+          {
+            ticketId: ticket.id,
+            siteId: ticket.siteId,
+            severity: ticket.severity,
+            partNumber: part.partNumber,
+            qty: part.qty,
+            idempotencyKey: `ticket:${ticket.id}:open:${part.partNumber}`,
             actor,
             now,
-          ),
+          },
+          async (planned) => {
+            // repeatable: a tier that lost the race is rolled back and this runs again
+            ticket.eventCount = eventCount;
+            logged.length = loggedBefore;
+            const event = {
+              type: 'part_reserved',
+              at: now.getTime(),
+              payload: reservationPayload(planned),
+            };
+            logged.push(await this.store.append(m, ticket, event, actor, now));
+            if (index === parts.length - 1) {
+              evaluation = await this.store.commit(m, ticket, [], logged, now);
+            }
+          },
         );
+        reserved.push(reservation);
       }
-      await this.store.commit(m, ticket, [], logged, now);
+      evaluation ??= await this.store.commit(m, ticket, [], logged, now);
       this.metrics.ticketsOpened.inc({ severity: ticket.severity, source: ticket.source });
-      return { ticket: await this.detail(m, row.id, now), created: true };
+      // Everything the answer shows was just written: render it without reading it back.
+      const rows = logged.map((e) => ({ ...e, at: new Date(e.at), recorded_at: now }));
+      return { id, view: ticketDetailView(ticket, evaluation, rows, reserved, now) };
     });
+    return opened.view === undefined
+      ? { ticket: await this.get(opened.id), created: false }
+      : { ticket: opened.view, created: true };
   }
 
   /** One more occurrence on the open ticket with this fingerprint, if there is one. */
@@ -139,16 +150,14 @@ export class TicketsService {
     m: EntityManager,
     input: OpenTicketInput,
     now: Date,
-  ): Promise<OpenedTicket | undefined> {
+  ): Promise<string | undefined> {
     const [hit] = await queryRows<{ id: string }>(
       m,
       `UPDATE ticket SET occurrences = occurrences + 1, updated_at = $2
         WHERE fingerprint = $1 AND status NOT IN ('closed', 'cancelled') RETURNING id`,
       [input.fingerprint, now],
     );
-    return hit === undefined
-      ? undefined
-      : { ticket: await this.detail(m, hit.id, now), created: false };
+    return hit?.id;
   }
 
   /** A device implies its site (and must agree with a site given too); zone frozen from the site. */
@@ -184,8 +193,8 @@ export class TicketsService {
    * One event, one transaction: lock the ticket, check the event against the status machine,
    * append it (and the part events its stock changes cause), recompute the SLA, store.
    */
-  addEvent(ticketId: string, input: EventInput, actor: string): Promise<TicketDetailView> {
-    return this.dataSource.transaction(async (m) => {
+  async addEvent(ticketId: string, input: EventInput, actor: string): Promise<TicketDetailView> {
+    await this.dataSource.transaction(async (m) => {
       const now = this.clock.now();
       const ticket = await this.store.lock(m, ticketId);
       const before = await this.store.events(m, ticketId);
@@ -256,8 +265,8 @@ export class TicketsService {
         }
       }
       await this.store.commit(m, ticket, before, [...before, ...appended], now);
-      return this.detail(m, ticketId, now);
     });
+    return this.get(ticketId);
   }
 
   private async siteZone(m: EntityManager, ticket: Ticket): Promise<Zone> {

@@ -68,11 +68,9 @@ export class InitialSchema1767225600000 implements MigrationInterface {
           FROM device`);
 
     // ---- tickets ---------------------------------------------------------------------------
-    await q.query(`
-      CREATE TABLE ticket_counter (
-        year      integer PRIMARY KEY,
-        last_seq  integer NOT NULL
-      )`);
+    // Ticket numbers (T-2026-000123): a sequence never blocks concurrent openings, unlike a
+    // counter row; like any sequence it may leave a gap when an opening fails.
+    await q.query(`CREATE SEQUENCE ticket_number_seq`);
     await q.query(`
       CREATE TABLE ticket (
         id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -309,10 +307,10 @@ export class InitialSchema1767225600000 implements MigrationInterface {
       'ticket_milestone',
       'ticket_event',
       'ticket',
-      'ticket_counter',
     ]) {
       await q.query(`DROP TABLE ${table}`);
     }
+    await q.query(`DROP SEQUENCE ticket_number_seq`);
     await q.query(`DROP FUNCTION stock_move_append_only()`);
     await q.query(`DROP FUNCTION ticket_event_append_only()`);
     await q.query(`DROP VIEW device_credential`);
