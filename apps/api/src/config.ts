@@ -24,6 +24,11 @@ export interface ApiConfig {
   };
   /** How long a verified API token stays cached; a revoked token works at most this long. */
   readonly tokenCacheMs: number;
+  /**
+   * How long a ticket list page may be reused for identical queries. This process's own writes
+   * always show at once; other processes' writes after at most this long. 0: share in-flight only.
+   */
+  readonly listCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +96,7 @@ export function loadConfig(env: Env): ApiConfig {
       intervalMs: int('ORFLEET_SCHEDULER_INTERVAL_MS', 5_000, 100, 3_600_000),
     },
     tokenCacheMs: int('ORFLEET_TOKEN_CACHE_MS', 30_000, 0, 3_600_000),
+    listCacheMs: int('ORFLEET_LIST_CACHE_MS', 500, 0, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

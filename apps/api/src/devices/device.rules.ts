@@ -70,8 +70,7 @@ export function isCalendarDate(value: string): boolean {
 export function judgeNewDevice(input: NewDevice, registry: RegistryView, today: string): Judgement {
   const errors: string[] = [];
   if (!isValidId(input.id)) errors.push(`id: "${input.id}" must match [a-z0-9][a-z0-9-]{1,62}`);
-  else if (registry.deviceExists(input.id))
-    errors.push(`id: device ${input.id} already exists`);
+  else if (registry.deviceExists(input.id)) errors.push(`id: device ${input.id} already exists`);
   const kindKnown = isDeviceKind(input.kind);
   if (!kindKnown) errors.push(`kind: "${input.kind}" is not a device kind`);
   if (!registry.siteExists(input.siteId)) errors.push(`siteId: no site ${input.siteId}`);

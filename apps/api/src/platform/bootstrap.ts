@@ -177,7 +177,9 @@ export async function startApi(
         .build(),
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
-    await app.listen(config.http.port, config.http.host);
+    // A deep accept queue: a ward's worth of boards (re)connecting at once must not see SYNs
+    // dropped (Node's default backlog is 511; the kernel caps it at net.core.somaxconn).
+    await app.listen({ port: config.http.port, host: config.http.host, backlog: 4_096 });
   } catch (error) {
     await app?.close();
     await dataSource.destroy();

@@ -98,6 +98,17 @@ describe('GET /tickets (real PostgreSQL)', () => {
     expect(await list(query)).toMatchObject({ status: 400, body: { code } });
   });
 
+  it('shows a change at once to the process that made it, though identical lists are shared', async () => {
+    const before = await list('?status=open');
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => list('?status=open')));
+    for (const page of concurrent) expect(page.body).toEqual(before.body);
+    const fresh = await openTicket(t, { title: 'just-opened', severity: 'red' });
+    const after = await list('?status=open');
+    expect(after.body.items.map((i) => i.id)).toContain(fresh.id);
+    await step(t, fresh.id, { type: 'cancel' });
+    expect((await list('?status=open')).body.items.map((i) => i.id)).not.toContain(fresh.id);
+  });
+
   it('has an index for the open-tickets order', async () => {
     const plan = await t.api.dataSource.transaction(async (m) => {
       await m.query('SET LOCAL enable_seqscan = off'); // 5 rows: make the planner show its index

@@ -1,5 +1,15 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -53,8 +63,10 @@ export class TicketsController {
 
   @Get()
   @Roles('viewer')
-  list(@Query() query: ListTicketsQuery): Promise<TicketPageView> {
-    return this.tickets.list(query);
+  @ApiOkResponse({ type: TicketPageView })
+  @Header('content-type', 'application/json; charset=utf-8')
+  list(@Query() query: ListTicketsQuery): Promise<string> {
+    return this.tickets.listJson(query);
   }
 
   @Get(':id')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TicketListCache } from './ticket-list.cache';
 import { PartsModule } from '../parts/parts.module';
 import { SlaReportController } from '../reports/sla-report.controller';
 import { SlaReportService } from '../reports/sla-report.service';
@@ -15,6 +16,7 @@ import { TicketsService } from './tickets.service';
   controllers: [TicketsController, ReservationsController, SlaReportController],
   providers: [
     TicketStore,
+    TicketListCache,
     TicketsService,
     TicketReservationsService,
     SlaSchedulerService,

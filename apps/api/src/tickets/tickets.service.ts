@@ -10,7 +10,8 @@ import type { Reservation } from '../parts/reservation.entity';
 import { planEvent } from './ticket-events.rules';
 import type { EventInput, LoggedEvent, PlannedEvent } from './ticket-events.rules';
 import { listSql, encodeCursor, parseListQuery } from './ticket-query.rules';
-import type { ListQueryInput } from './ticket-query.rules';
+import type { ListQueryInput, TicketFilter } from './ticket-query.rules';
+import { TicketListCache } from './ticket-list.cache';
 import { POLICY, evaluateTicket } from './ticket-sla.rules';
 import type { TicketEvaluation } from './ticket-sla.rules';
 import type { TicketDetailView, TicketPageView } from './ticket.dto';
@@ -48,6 +49,7 @@ export class TicketsService {
     private readonly metrics: MetricsService,
     private readonly store: TicketStore,
     private readonly reservations: ReservationsService,
+    private readonly listCache: TicketListCache,
   ) {}
 
   /**
@@ -302,8 +304,15 @@ export class TicketsService {
     return ticketDetailView(ticket, evaluation, rows, reservations, now);
   }
 
-  async list(query: ListQueryInput): Promise<TicketPageView> {
+  /** A list page as JSON text, shared between identical concurrent queries (TicketListCache). */
+  listJson(query: ListQueryInput): Promise<string> {
     const filter = parseListQuery(query);
+    return this.listCache.get(JSON.stringify(filter), async () =>
+      JSON.stringify(await this.page(filter)),
+    );
+  }
+
+  private async page(filter: TicketFilter): Promise<TicketPageView> {
     const { sql, params } = listSql(filter, '*');
     const rows = await this.dataSource.query<Record<string, unknown>[]>(sql, params);
     const tickets = rows.map(fromRow);
