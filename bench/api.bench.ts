@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { DEVICE_CATALOG, DEVICE_KINDS } from '@orfleet/devices';
 import { startEmbeddedPostgres } from '../apps/api/src/database/embedded-postgres';
 
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 1_000);
@@ -45,17 +46,8 @@ async function seed(url: string, token: string): Promise<void> {
   );
   await q(`INSERT INTO site (id, name, zone, timezone, region, created_by, updated_by)
            VALUES ('st-bench', 'Bench Hospital', 'city', 'Asia/Shanghai', 'east', 'bench', 'bench')`);
-  const kinds = [
-    'gown_dispenser',
-    'shoe_dispenser',
-    'recycler',
-    'changing_cabinet',
-    'access_gate',
-    'server',
-    'network_switch',
-    'pda',
-    'base_station',
-  ];
+  // every kind that holds its own MQTT session (BLE tags are heard, not registered this way)
+  const kinds = DEVICE_KINDS.filter((k) => DEVICE_CATALOG[k].transport === 'mqtt');
   await q(
     `INSERT INTO device (id, kind, model, serial, site_id, install_date, warranty_end, secret_sha256, created_by, updated_by)
      SELECT 'dev-' || i, ($1::text[])[1 + i % array_length($1::text[], 1)], 'M-1', 'SN-' || i, 'st-bench',

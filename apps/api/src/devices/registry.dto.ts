@@ -13,14 +13,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DEVICE_KINDS } from '@orfleet/devices';
+import { DEVICE_KINDS, ID_PATTERN } from '@orfleet/devices';
 import { ZONES } from '@orfleet/sla';
 import type { Zone } from '@orfleet/sla';
 import { CRITICALITIES, DEVICE_STATUSES } from './device.entity';
 import type { Criticality, DeviceStatus } from './device.entity';
 
-const ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const ID_MESSAGE = '$property: lowercase id, [a-z0-9][a-z0-9-]{1,62}';
+const ID = new RegExp(ID_PATTERN);
+const ID_MESSAGE = `$property: lowercase id, ${ID_PATTERN}`;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export class CreateSiteDto {

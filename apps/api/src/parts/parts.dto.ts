@@ -15,7 +15,7 @@ import {
   NotEquals,
   ValidateIf,
 } from 'class-validator';
-import { DEVICE_KINDS } from '@orfleet/devices';
+import { DEVICE_KINDS, ID_PATTERN } from '@orfleet/devices';
 import type { DeviceKind } from '@orfleet/devices';
 import { STORE_TIERS } from '@orfleet/sla';
 import type { StoreTier } from '@orfleet/sla';
@@ -27,8 +27,8 @@ import type { ReplenishmentStatus } from './stock.rules';
 
 const PART_NUMBER = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 const PART_NUMBER_MESSAGE = '$property: upper-case part number, [A-Z0-9][A-Z0-9-]{1,63}';
-const ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const ID_MESSAGE = '$property: lowercase id, [a-z0-9][a-z0-9-]{1,62}';
+const ID = new RegExp(ID_PATTERN);
+const ID_MESSAGE = `$property: lowercase id, ${ID_PATTERN}`;
 
 export const REPLENISHMENT_STATUSES = ['open', 'ordered', 'received', 'cancelled'] as const;
 /** What the parts administrator may set; `open` is only ever set by the ledger. */

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ID_PATTERN } from '@orfleet/devices';
 
 /** Kept as strings: the range rules answer REPORT_INVALID (400) with what is wrong. */
 export class SlaReportQuery {
@@ -17,7 +18,7 @@ export class SlaReportQuery {
 
   @ApiPropertyOptional({ description: "One site; months then read in the site's time zone" })
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'site: a site id' })
+  @Matches(new RegExp(ID_PATTERN), { message: 'site: a site id' })
   site?: string;
 }
 

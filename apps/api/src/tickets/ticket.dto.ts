@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { ID_PATTERN } from '@orfleet/devices';
 import { PAUSE_REASONS, SEVERITIES } from '@orfleet/sla';
 import type { PauseReason, Severity, Zone } from '@orfleet/sla';
 import { TICKET_SOURCES } from './ticket.entity';
@@ -24,7 +25,7 @@ import type { TicketSource } from './ticket.entity';
 import { RESTORE_MODES, TICKET_STATUSES, USER_EVENT_TYPES } from './ticket-events.rules';
 import type { RestoreMode, UserEventType } from './ticket-events.rules';
 
-const ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const ID = new RegExp(ID_PATTERN);
 const PART_NUMBER = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 
 export class PartLineDto {
