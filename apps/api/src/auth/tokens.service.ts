@@ -53,6 +53,8 @@ export class TokensService {
   private readonly repo: Repository<ApiToken>;
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly lastUsedWritten = new Map<string, number>();
+  /** Bumped by every revocation: a lookup that started before it must not refill the cache. */
+  private generation = 0;
 
   constructor(
     dataSource: DataSource,
@@ -67,6 +69,7 @@ export class TokensService {
     const now = this.clock.now().getTime();
     const hit = this.cache.get(digest);
     if (hit !== undefined && hit.until > now) return hit.principal;
+    const generation = this.generation;
     // Looked up by digest through a unique index: equality on a hash of a 256-bit secret leaks
     // nothing useful to a timing attacker.
     const row = await this.repo.findOne({ where: { secretSha256: digest } });
@@ -81,7 +84,9 @@ export class TokensService {
       actor: actorOf(row.name, row.id),
     };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(digest, { principal, until: now + this.config.tokenCacheMs });
+    if (generation === this.generation) {
+      this.cache.set(digest, { principal, until: now + this.config.tokenCacheMs });
+    }
     this.touch(row.id, now);
     return principal;
   }
@@ -108,6 +113,7 @@ export class TokensService {
       row.revokedBy = by;
       await this.repo.save(row);
     }
+    this.generation++;
     this.cache.clear();
     return row;
   }

@@ -4,6 +4,8 @@ import type { NewDevice, RegistryView } from './device.rules';
 const registry: RegistryView = {
   siteExists: (id) => id === 'st-anne' || id === 'st-paul',
   deviceExists: (id) => ['bs-1', 'bs-9', 'gd-1'].includes(id),
+  serialOwner: (model, serial) =>
+    model === 'GD-200' && serial === 'SN-TAKEN' ? 'gd-1' : undefined,
   device: (id) =>
     ({
       'bs-1': { kind: 'base_station', siteId: 'st-anne' },
@@ -39,6 +41,7 @@ describe('judgeNewDevice', () => {
     [{ id: 'GD 2' }, 'id: "GD 2" must match'],
     [{ id: 'gd-1' }, 'id: device gd-1 already exists'],
     [{ kind: 'toaster' }, 'kind: "toaster" is not a device kind'],
+    [{ serial: 'SN-TAKEN' }, 'serial: GD-200 SN-TAKEN is already registered as gd-1'],
     [{ siteId: 'nowhere' }, 'siteId: no site nowhere'],
     [{ criticality: 'urgent' }, 'criticality: expected one of critical, high, normal, low'],
     [{ installDate: '2026-02-30' }, 'installDate: expected YYYY-MM-DD'],

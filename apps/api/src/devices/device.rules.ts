@@ -30,6 +30,8 @@ export interface RegistryView {
   deviceExists(id: string): boolean;
   /** Kind and site of a device to use as a parent: registered, or earlier in the same import. */
   device(id: string): { kind: string; siteId: string } | undefined;
+  /** The device that already has this model and serial (registered or earlier in the import). */
+  serialOwner(model: string, serial: string): string | undefined;
 }
 
 export interface DeviceValues {
@@ -71,6 +73,10 @@ export function judgeNewDevice(input: NewDevice, registry: RegistryView, today: 
   const errors: string[] = [];
   if (!isValidId(input.id)) errors.push(`id: "${input.id}" must match [a-z0-9][a-z0-9-]{1,62}`);
   else if (registry.deviceExists(input.id)) errors.push(`id: device ${input.id} already exists`);
+  const owner = registry.serialOwner(input.model, input.serial);
+  if (owner !== undefined) {
+    errors.push(`serial: ${input.model} ${input.serial} is already registered as ${owner}`);
+  }
   const kindKnown = isDeviceKind(input.kind);
   if (!kindKnown) errors.push(`kind: "${input.kind}" is not a device kind`);
   if (!registry.siteExists(input.siteId)) errors.push(`siteId: no site ${input.siteId}`);

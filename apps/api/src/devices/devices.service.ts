@@ -6,7 +6,7 @@ import { CLOCK } from '../platform/clock';
 import type { Clock } from '../platform/clock';
 import { Device } from './device.entity';
 import { judgeNewDevice, parentProblems } from './device.rules';
-import type { NewDevice, RegistryView } from './device.rules';
+import type { DeviceValues, NewDevice, RegistryView } from './device.rules';
 import { RegistryError } from './devices.errors';
 import type { ListDevicesQuery, UpdateDeviceDto } from './registry.dto';
 import { Site } from './site.entity';
@@ -45,7 +45,9 @@ export class DevicesService {
     return this.dataSource.transaction(async (m) => {
       const [registered] = await this.insertAll(m, [input], actor, (errors) => {
         throw new RegistryError(
-          errors[0]?.some((e) => e.includes('already exists')) ? 'DEVICE_EXISTS' : 'DEVICE_INVALID',
+          errors[0]?.some((e) => /already (exists|registered)/.test(e))
+            ? 'DEVICE_EXISTS'
+            : 'DEVICE_INVALID',
           errors[0]?.join('; ') ?? 'invalid device',
           { errors: errors[0] },
         );
@@ -90,8 +92,8 @@ export class DevicesService {
       seen.add(input.id);
       errors.push(rowErrors);
       if (judged.ok) {
-        // later rows may name this one as their parent
-        view.add(judged.values.id, judged.values.kind, judged.values.siteId);
+        // later rows may name this one as their parent, and may not reuse its serial
+        view.add(judged.values);
         const secret = newSecret(DEVICE_SECRET_PREFIX);
         rows.push({
           secret,
@@ -123,7 +125,7 @@ export class DevicesService {
   private async registryView(
     m: EntityManager,
     inputs: readonly NewDevice[],
-  ): Promise<RegistryView & { add(id: string, kind: string, siteId: string): void }> {
+  ): Promise<RegistryView & { add(device: DeviceValues): void }> {
     const siteIds = [...new Set(inputs.map((i) => i.siteId))];
     const deviceIds = [
       ...new Set(inputs.flatMap((i) => (i.parentId ? [i.id, i.parentId] : [i.id]))),
@@ -140,11 +142,23 @@ export class DevicesService {
       });
       for (const d of found) devices.set(d.id, { kind: d.kind, siteId: d.siteId });
     }
+    const serialKey = (model: string, serial: string) => `${model}\u0000${serial}`;
+    const serials = new Map<string, string>();
+    const taken = await m.query<{ id: string; model: string; serial: string }[]>(
+      `SELECT id, model, serial FROM device
+        WHERE (model, serial) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [inputs.map((i) => i.model), inputs.map((i) => i.serial)],
+    );
+    for (const d of taken) serials.set(serialKey(d.model, d.serial), d.id);
     return {
       siteExists: (id) => sites.has(id),
       deviceExists: (id) => devices.has(id),
       device: (id) => devices.get(id) ?? batch.get(id),
-      add: (id, kind, siteId) => batch.set(id, { kind, siteId }),
+      serialOwner: (model, serial) => serials.get(serialKey(model, serial)),
+      add: (d) => {
+        batch.set(d.id, { kind: d.kind, siteId: d.siteId });
+        serials.set(serialKey(d.model, d.serial), d.id);
+      },
     };
   }
 
@@ -185,6 +199,7 @@ export class DevicesService {
         const problems = parentProblems(device.kind, device.siteId, parentId, device.id, {
           siteExists: () => true,
           deviceExists: () => parent !== null,
+          serialOwner: () => undefined,
           device: () => (parent ? { kind: parent.kind, siteId: parent.siteId } : undefined),
         });
         if (problems.length > 0) throw new RegistryError('DEVICE_INVALID', problems.join('; '));

@@ -125,6 +125,27 @@ describe('registry (real PostgreSQL)', () => {
       });
     });
 
+    it('refuses a second device with the same model and serial (409), whoever races', async () => {
+      const dup = await t.request('POST', '/api/v1/devices', {
+        body: device('gd-0050', { serial: 'SN-gd-0001' }),
+      });
+      expect(dup).toMatchObject({ status: 409, body: { code: 'DEVICE_EXISTS' } });
+      const racing = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.request('POST', '/api/v1/devices', { body: device('gd-0051') }),
+        ),
+      );
+      expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      const sites = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.request('POST', '/api/v1/sites', {
+            body: { id: 'st-race', name: 'r', zone: 'city', timezone: 'UTC', region: 'east' },
+          }),
+        ),
+      );
+      expect(sites.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    });
+
     it('rotates the secret: the credential lookup then matches the new one only', async () => {
       const first = await t.request<Registered>('POST', '/api/v1/devices', {
         body: device('gd-0003'),
@@ -215,6 +236,7 @@ describe('registry (real PostgreSQL)', () => {
         device('gd-0202'),
         device('gd-0202'),
         device('gd-0001'),
+        device('gd-0203', { serial: 'SN-gd-0200' }),
       ];
       const { status, body } = await t.request<{
         code: string;
@@ -222,8 +244,14 @@ describe('registry (real PostgreSQL)', () => {
       }>('POST', '/api/v1/devices:bulk', { body: { devices: rows } });
       expect(status).toBe(422);
       expect(body.code).toBe('BULK_IMPORT_INVALID');
-      expect(body.details.rows.map((r) => r.index)).toEqual([1, 3, 4]);
-      expect(body.details.rows[1]?.errors).toEqual(['id: gd-0202 appears twice in this import']);
+      expect(body.details.rows.map((r) => r.index)).toEqual([1, 3, 4, 5]);
+      expect(body.details.rows[3]?.errors).toEqual([
+        'serial: GD-200 SN-gd-0200 is already registered as gd-0200',
+      ]);
+      expect(body.details.rows[1]?.errors).toEqual([
+        'serial: GD-200 SN-gd-0202 is already registered as gd-0202',
+        'id: gd-0202 appears twice in this import',
+      ]);
       const after = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM device');
       expect(after[0]?.n).toBe(before[0]?.n);
     });

@@ -315,7 +315,8 @@ export class ReservationsService {
   forTicket(manager: EntityManager, ticketId: string): Promise<Reservation[]> {
     return manager.find(Reservation, {
       where: { ticketId },
-      order: { createdAt: 'ASC', id: 'ASC' },
+      // the order an opening or a diagnosis booked them in (part number within one instant)
+      order: { createdAt: 'ASC', partNumber: 'ASC', id: 'ASC' },
     });
   }
 

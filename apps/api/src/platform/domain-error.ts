@@ -19,6 +19,9 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   BODY_TOO_LARGE: 413,
   NOT_FOUND: 404,
+  // a uniqueness or reference rule of the database that no service check caught first
+  CONFLICT: 409,
+  REFERENCE_INVALID: 422,
   // auth
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,

@@ -1,6 +1,6 @@
-import { Catch, HttpException, Logger } from '@nestjs/common';
+import { Catch, HttpException } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_STATUS } from './domain-error';
 import type { ErrorCode } from './domain-error';
 
@@ -26,13 +26,13 @@ const HTTP_CODES: Readonly<Record<number, string>> = {
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('ErrorFilter');
-
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
     const [status, body] = this.describe(error);
+    // through the request's logger, so the line carries the reqId the client was given
     if (status >= 500)
-      this.log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      http.getRequest<FastifyRequest>().log.error({ err: error }, 'request failed');
     void reply.status(status).send(body);
   }
 
@@ -54,6 +54,8 @@ export class ErrorFilter implements ExceptionFilter {
           : error.message;
       return [status, { code: HTTP_CODES[status] ?? `HTTP_${status}`, message }];
     }
+    const database = databaseConflict(error);
+    if (database !== undefined) return database;
     const fastifyStatus = (error as { statusCode?: unknown } | null)?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       const message = error instanceof Error ? error.message : 'bad request';
@@ -67,4 +69,44 @@ export class ErrorFilter implements ExceptionFilter {
       { code: 'INTERNAL', message: 'internal error; the request id is in the server log' },
     ];
   }
+}
+
+/** Unique constraints a concurrent request can hit after the service's own check passed. */
+const UNIQUE_CODES: Readonly<Record<string, [ErrorCode, string]>> = {
+  site_pkey: ['SITE_EXISTS', 'a site with this id already exists'],
+  device_pkey: ['DEVICE_EXISTS', 'a device with this id already exists'],
+  device_serial: ['DEVICE_EXISTS', 'a device with this model and serial is already registered'],
+  part_pkey: ['PART_EXISTS', 'a part with this number already exists'],
+  store_pkey: ['STORE_EXISTS', 'a store with this id already exists'],
+  store_hospital_site: ['STORE_EXISTS', 'the site already has a hospital store'],
+  store_regional_region: ['STORE_EXISTS', 'the region already has a regional store'],
+  store_national: ['STORE_EXISTS', 'there is already a national store'],
+};
+
+/**
+ * PostgreSQL's own refusals (SQLSTATE 23505 unique, 23503 foreign key) as 409/422: two requests
+ * racing past a service check must not turn into a 500.
+ */
+function databaseConflict(error: unknown): [number, ErrorBody] | undefined {
+  const driver = (error as { driverError?: { code?: unknown; constraint?: unknown } } | null)
+    ?.driverError;
+  if (driver === undefined || driver === null) return undefined;
+  const constraint = typeof driver.constraint === 'string' ? driver.constraint : '';
+  if (driver.code === '23505') {
+    const [code, message] = UNIQUE_CODES[constraint] ?? [
+      'CONFLICT',
+      `already exists (${constraint})`,
+    ];
+    return [ERROR_STATUS[code], { code, message }];
+  }
+  if (driver.code === '23503') {
+    return [
+      422,
+      {
+        code: 'REFERENCE_INVALID',
+        message: `refers to something that does not exist (${constraint})`,
+      },
+    ];
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Logger, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -9,6 +9,8 @@ import { MetricsService } from './metrics.service';
 @Controller()
 @Public()
 export class HealthController {
+  private readonly log = new Logger('Readiness');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
@@ -30,7 +32,11 @@ export class HealthController {
       checks['database'] = 'ok';
       checks['migrations'] = (await this.dataSource.showMigrations()) ? 'pending' : 'ok';
     } catch (error) {
-      checks['database'] = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      // the cause goes to the log, not to an unauthenticated caller (it may name hosts or users)
+      this.log.warn(
+        `readiness: database unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      checks['database'] = 'unreachable';
     }
     const ready = Object.values(checks).every((v) => v === 'ok') && 'migrations' in checks;
     await reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

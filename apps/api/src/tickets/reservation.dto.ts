@@ -16,9 +16,14 @@ export class CreateReservationDto {
   @Max(1000)
   qty!: number;
 
-  @ApiProperty({ description: 'Unique per request: a retry returns the first result (200)' })
+  @ApiProperty({
+    description:
+      'Unique per request: a retry returns the first result (200). Keys starting with "ticket:" are the platform\'s own.',
+  })
   @IsString()
   @Length(1, 200)
+  // The platform keys its own bookings `ticket:<id>:…`; a client must not be able to take them.
+  @Matches(/^(?!ticket:)/, { message: 'idempotencyKey: keys starting with "ticket:" are reserved' })
   idempotencyKey!: string;
 }
 

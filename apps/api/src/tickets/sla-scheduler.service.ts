@@ -6,11 +6,14 @@ import { CLOCK } from '../platform/clock';
 import type { Clock } from '../platform/clock';
 import { API_CONFIG } from '../platform/tokens';
 import { Ticket } from './ticket.entity';
+import { TicketListCache } from './ticket-list.cache';
 import { TicketStore } from './ticket.store';
 
 /** Tickets per transaction; a run takes batches until the backlog is done (bounded). */
 const BATCH = 200;
 const MAX_BATCHES = 50;
+/** A ticket whose recompute failed is tried again after this long. */
+const RETRY_FAILED_MS = 60_000;
 
 /**
  * Recomputes tickets whose SLA changes by itself (a warning point or a breach is reached:
@@ -30,6 +33,7 @@ export class SlaSchedulerService implements OnApplicationBootstrap, OnModuleDest
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly store: TicketStore,
+    private readonly listCache: TicketListCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -55,9 +59,12 @@ export class SlaSchedulerService implements OnApplicationBootstrap, OnModuleDest
   /** One run; never throws (a failed run is logged and the next one tries again). */
   private async tick(): Promise<void> {
     if (this.running !== undefined || this.stopped) return;
-    const run = this.runOnce().catch((error: unknown) => {
-      this.log.error(`SLA run failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    const run = this.runOnce().then(
+      () => undefined,
+      (error: unknown) => {
+        this.log.error('SLA run failed', error instanceof Error ? error.stack : String(error));
+      },
+    );
     this.running = run;
     try {
       await run;
@@ -79,14 +86,31 @@ export class SlaSchedulerService implements OnApplicationBootstrap, OnModuleDest
           [now],
         );
         for (const { id } of ids) {
-          const ticket = await m.getRepository(Ticket).findOneByOrFail({ id });
-          alerts += await this.store.refresh(m, ticket, now);
+          // One ticket that cannot be recomputed must not stall everyone's breaches: it is
+          // rolled back alone, logged, and retried a minute later.
+          await m.query('SAVEPOINT sla_ticket');
+          try {
+            const ticket = await m.getRepository(Ticket).findOneByOrFail({ id });
+            alerts += await this.store.refresh(m, ticket, now);
+            await m.query('RELEASE SAVEPOINT sla_ticket');
+          } catch (error) {
+            await m.query('ROLLBACK TO SAVEPOINT sla_ticket');
+            await m.query('UPDATE ticket SET next_change_at = $2 WHERE id = $1', [
+              id,
+              new Date(now.getTime() + RETRY_FAILED_MS),
+            ]);
+            this.log.error(
+              `SLA recompute failed for ticket ${id}; retrying in ${RETRY_FAILED_MS / 1_000} s`,
+              error instanceof Error ? error.stack : String(error),
+            );
+          }
         }
         return ids.length;
       });
       processed += done;
       if (done < BATCH) break;
     }
+    if (processed > 0) this.listCache.invalidate();
     return { processed, alerts };
   }
 }

@@ -10,6 +10,7 @@ import { FINAL_STATUSES } from './ticket-events.rules';
 import type { TicketStatus } from './ticket-events.rules';
 import { TicketError } from './ticket.errors';
 import type { Ticket } from './ticket.entity';
+import { TicketListCache } from './ticket-list.cache';
 import { TicketStore, reservationPayload } from './ticket.store';
 
 export interface ReserveInput {
@@ -31,51 +32,58 @@ export class TicketReservationsService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly store: TicketStore,
     private readonly reservations: ReservationsService,
+    private readonly listCache: TicketListCache,
   ) {}
 
   reserve(
     input: ReserveInput,
     actor: string,
   ): Promise<{ reservation: Reservation; created: boolean }> {
-    return this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
-      const ticket = await this.store.lock(m, input.ticketId);
-      const result = await this.reservations.reserve(m, {
-        ticketId: ticket.id,
-        siteId: ticket.siteId,
-        severity: ticket.severity,
-        partNumber: input.partNumber,
-        qty: input.qty,
-        idempotencyKey: input.idempotencyKey,
-        actor,
-        now,
-      });
-      // A retry returns the first booking and logs nothing new; a new one must fit the ticket.
-      if (!result.created) return result;
-      requireOpen(ticket, 'reserve parts');
-      await this.log(m, ticket, 'part_reserved', result.reservation, actor, now);
-      return result;
-    });
+    return this.listCache.afterWrite(
+      this.dataSource.transaction(async (m) => {
+        const now = this.clock.now();
+        const ticket = await this.store.lock(m, input.ticketId);
+        const result = await this.reservations.reserve(m, {
+          ticketId: ticket.id,
+          siteId: ticket.siteId,
+          severity: ticket.severity,
+          partNumber: input.partNumber,
+          qty: input.qty,
+          idempotencyKey: input.idempotencyKey,
+          actor,
+          now,
+        });
+        // A retry returns the first booking and logs nothing new; a new one must fit the ticket.
+        if (!result.created) return result;
+        requireOpen(ticket, 'reserve parts');
+        await this.log(m, ticket, 'part_reserved', result.reservation, actor, now);
+        return result;
+      }),
+    );
   }
 
   deliver(reservationId: string, actor: string): Promise<Reservation> {
-    return this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
-      const ticket = await this.store.lock(m, await this.ticketOf(m, reservationId));
-      const reservation = await this.reservations.deliver(m, reservationId, actor, now);
-      await this.log(m, ticket, 'part_delivered', reservation, actor, now);
-      return reservation;
-    });
+    return this.listCache.afterWrite(
+      this.dataSource.transaction(async (m) => {
+        const now = this.clock.now();
+        const ticket = await this.store.lock(m, await this.ticketOf(m, reservationId));
+        const reservation = await this.reservations.deliver(m, reservationId, actor, now);
+        await this.log(m, ticket, 'part_delivered', reservation, actor, now);
+        return reservation;
+      }),
+    );
   }
 
   release(reservationId: string, reason: string, actor: string): Promise<Reservation> {
-    return this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
-      const ticket = await this.store.lock(m, await this.ticketOf(m, reservationId));
-      const reservation = await this.reservations.release(m, reservationId, reason, actor, now);
-      await this.log(m, ticket, 'part_released', reservation, actor, now, { reason });
-      return reservation;
-    });
+    return this.listCache.afterWrite(
+      this.dataSource.transaction(async (m) => {
+        const now = this.clock.now();
+        const ticket = await this.store.lock(m, await this.ticketOf(m, reservationId));
+        const reservation = await this.reservations.release(m, reservationId, reason, actor, now);
+        await this.log(m, ticket, 'part_released', reservation, actor, now, { reason });
+        return reservation;
+      }),
+    );
   }
 
   private async ticketOf(m: EntityManager, reservationId: string): Promise<string> {

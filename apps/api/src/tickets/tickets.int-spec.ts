@@ -397,6 +397,34 @@ describe('tickets API (real PostgreSQL)', () => {
       expect(ledger?.qty).toBe(50);
     });
 
+    it("refuses a part listed twice, and a client key in the platform's namespace", async () => {
+      const twice = await t.request('POST', '/api/v1/tickets', {
+        token: t.tokens.engineer,
+        body: {
+          severity: 'red',
+          title: 'x',
+          category: 'c',
+          siteId: 'st-anne',
+          parts: [
+            { partNumber: 'MOTOR-12V', qty: 1 },
+            { partNumber: 'MOTOR-12V', qty: 1 },
+          ],
+        },
+      });
+      expect(twice).toMatchObject({ status: 422, body: { code: 'TICKET_INVALID' } });
+      const { id } = await openTicket(t, { severity: 'green' });
+      const planted = await t.request('POST', '/api/v1/reservations', {
+        token: t.tokens.engineer,
+        body: {
+          ticketId: id,
+          partNumber: 'MOTOR-12V',
+          qty: 1,
+          idempotencyKey: `ticket:${id}:event:2:MOTOR-12V`,
+        },
+      });
+      expect(planted).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    });
+
     it('refuses to open with an unknown part, and opens nothing', async () => {
       const before = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM ticket');
       const res = await t.request('POST', '/api/v1/tickets', {

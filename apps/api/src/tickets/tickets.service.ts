@@ -59,15 +59,18 @@ export class TicketsService {
   async open(input: OpenTicketInput, actor: string): Promise<OpenedTicket> {
     const now = this.clock.now();
     if (input.fingerprint !== undefined) {
-      const counted = await this.dataSource.transaction((m) => this.countOccurrence(m, input, now));
+      const counted = await this.listCache.afterWrite(
+        this.dataSource.transaction((m) => this.countOccurrence(m, input, now)),
+      );
       if (counted !== undefined) return { ticket: await this.get(counted), created: false };
     }
-    const opened = await this.dataSource.transaction(async (m) => {
-      const where = await this.location(m, input);
-      // The number comes from a sequence (openings never wait for each other). A concurrent
-      // open with the same fingerprint may win the race: then count on its ticket.
-      const [row] = await m.query<(Record<string, unknown> & { inserted: boolean })[]>(
-        `INSERT INTO ticket (number, severity, title, description, category, device_id, site_id,
+    const opened = await this.listCache.afterWrite(
+      this.dataSource.transaction(async (m) => {
+        const where = await this.location(m, input);
+        // The number comes from a sequence (openings never wait for each other). A concurrent
+        // open with the same fingerprint may win the race: then count on its ticket.
+        const [row] = await m.query<(Record<string, unknown> & { inserted: boolean })[]>(
+          `INSERT INTO ticket (number, severity, title, description, category, device_id, site_id,
            zone, source, fingerprint, status, policy_id, policy_version, occurrences, event_count,
            created_at, created_by, updated_at)
          VALUES ('T-' || $1::text || '-' || lpad(nextval('ticket_number_seq')::text, 6, '0'),
@@ -76,72 +79,73 @@ export class TicketsService {
            AND status NOT IN ('closed', 'cancelled')
          DO UPDATE SET occurrences = ticket.occurrences + 1, updated_at = EXCLUDED.updated_at
          RETURNING *, (xmax = 0) AS inserted`,
-        [
-          now.getUTCFullYear(),
-          input.severity,
-          input.title,
-          input.description ?? null,
-          input.category,
-          input.deviceId ?? null,
-          where.siteId,
-          where.zone,
-          input.source ?? 'hotline',
-          input.fingerprint ?? null,
-          POLICY.id,
-          POLICY.version,
-          now,
-          actor,
-        ],
-      );
-      if (row === undefined) throw new Error('ticket insert returned nothing');
-      const id = row['id'] as string;
-      if (!row.inserted) return { id, view: undefined };
-      // The row is ours alone until commit: no need to read it back and lock it.
-      const ticket = fromRow(row);
-      // Each part is booked as the last write of its step (see reserveBookingLast): the SLA rows
-      // are stored first, so a popular part's stock row stays locked only until the commit.
-      const logged: (LoggedEvent & { seq: number })[] = [];
-      const reserved: Reservation[] = [];
-      const parts = sortedParts(input.parts ?? []);
-      let evaluation: TicketEvaluation | undefined;
-      for (const [index, part] of parts.entries()) {
-        const eventCount = ticket.eventCount;
-        const loggedBefore = logged.length;
-        const { reservation } = await this.reservations.reserveBookingLast(
-          m,
-          {
-            ticketId: ticket.id,
-            siteId: ticket.siteId,
-            severity: ticket.severity,
-            partNumber: part.partNumber,
-            qty: part.qty,
-            idempotencyKey: `ticket:${ticket.id}:open:${part.partNumber}`,
-            actor,
+          [
+            now.getUTCFullYear(),
+            input.severity,
+            input.title,
+            input.description ?? null,
+            input.category,
+            input.deviceId ?? null,
+            where.siteId,
+            where.zone,
+            input.source ?? 'hotline',
+            input.fingerprint ?? null,
+            POLICY.id,
+            POLICY.version,
             now,
-          },
-          async (planned) => {
-            // repeatable: a tier that lost the race is rolled back and this runs again
-            ticket.eventCount = eventCount;
-            logged.length = loggedBefore;
-            const event = {
-              type: 'part_reserved',
-              at: now.getTime(),
-              payload: reservationPayload(planned),
-            };
-            logged.push(await this.store.append(m, ticket, event, actor, now));
-            if (index === parts.length - 1) {
-              evaluation = await this.store.commit(m, ticket, [], logged, now);
-            }
-          },
+            actor,
+          ],
         );
-        reserved.push(reservation);
-      }
-      evaluation ??= await this.store.commit(m, ticket, [], logged, now);
-      this.metrics.ticketsOpened.inc({ severity: ticket.severity, source: ticket.source });
-      // Everything the answer shows was just written: render it without reading it back.
-      const rows = logged.map((e) => ({ ...e, at: new Date(e.at), recorded_at: now }));
-      return { id, view: ticketDetailView(ticket, evaluation, rows, reserved, now) };
-    });
+        if (row === undefined) throw new Error('ticket insert returned nothing');
+        const id = row['id'] as string;
+        if (!row.inserted) return { id, view: undefined };
+        // The row is ours alone until commit: no need to read it back and lock it.
+        const ticket = fromRow(row);
+        // Each part is booked as the last write of its step (see reserveBookingLast): the SLA rows
+        // are stored first, so a popular part's stock row stays locked only until the commit.
+        const logged: (LoggedEvent & { seq: number })[] = [];
+        const reserved: Reservation[] = [];
+        const parts = sortedParts(input.parts ?? []);
+        let evaluation: TicketEvaluation | undefined;
+        for (const [index, part] of parts.entries()) {
+          const eventCount = ticket.eventCount;
+          const loggedBefore = logged.length;
+          const { reservation } = await this.reservations.reserveBookingLast(
+            m,
+            {
+              ticketId: ticket.id,
+              siteId: ticket.siteId,
+              severity: ticket.severity,
+              partNumber: part.partNumber,
+              qty: part.qty,
+              idempotencyKey: `ticket:${ticket.id}:open:${part.partNumber}`,
+              actor,
+              now,
+            },
+            async (planned) => {
+              // repeatable: a tier that lost the race is rolled back and this runs again
+              ticket.eventCount = eventCount;
+              logged.length = loggedBefore;
+              const event = {
+                type: 'part_reserved',
+                at: now.getTime(),
+                payload: reservationPayload(planned),
+              };
+              logged.push(await this.store.append(m, ticket, event, actor, now));
+              if (index === parts.length - 1) {
+                evaluation = await this.store.commit(m, ticket, [], logged, now);
+              }
+            },
+          );
+          reserved.push(reservation);
+        }
+        evaluation ??= await this.store.commit(m, ticket, [], logged, now);
+        this.metrics.ticketsOpened.inc({ severity: ticket.severity, source: ticket.source });
+        // Everything the answer shows was just written: render it without reading it back.
+        const rows = logged.map((e) => ({ ...e, at: new Date(e.at), recorded_at: now }));
+        return { id, view: ticketDetailView(ticket, evaluation, rows, reserved, now) };
+      }),
+    );
     return opened.view === undefined
       ? { ticket: await this.get(opened.id), created: false }
       : { ticket: opened.view, created: true };
@@ -196,78 +200,81 @@ export class TicketsService {
    * append it (and the part events its stock changes cause), recompute the SLA, store.
    */
   async addEvent(ticketId: string, input: EventInput, actor: string): Promise<TicketDetailView> {
-    await this.dataSource.transaction(async (m) => {
-      const now = this.clock.now();
-      const ticket = await this.store.lock(m, ticketId);
-      const before = await this.store.events(m, ticketId);
-      const state = evaluateTicket(factsOf(ticket), before, now.getTime()).state;
-      const siteZone = input.type === 'dispatch' ? await this.siteZone(m, ticket) : ticket.zone;
-      const planned = planEvent(state, input, { now: now.getTime(), siteZone });
-      const appended: LoggedEvent[] = [];
-      const append = async (event: PlannedEvent | Parameters<TicketStore['append']>[2]) => {
-        const logged = await this.store.append(m, ticket, event, actor, now);
-        appended.push(logged);
-        return logged;
-      };
+    await this.listCache.afterWrite(
+      this.dataSource.transaction(async (m) => {
+        const now = this.clock.now();
+        const ticket = await this.store.lock(m, ticketId);
+        const before = await this.store.events(m, ticketId);
+        const state = evaluateTicket(factsOf(ticket), before, now.getTime()).state;
+        const siteZone = input.type === 'dispatch' ? await this.siteZone(m, ticket) : ticket.zone;
+        const planned = planEvent(state, input, { now: now.getTime(), siteZone });
+        const appended: LoggedEvent[] = [];
+        const append = async (event: PlannedEvent | Parameters<TicketStore['append']>[2]) => {
+          const logged = await this.store.append(m, ticket, event, actor, now);
+          appended.push(logged);
+          return logged;
+        };
 
-      if (planned.type === 'parts_installed') {
-        // the parts went in: consume what was reserved or delivered for the ticket
-        const held = (await this.reservations.forTicket(m, ticketId))
-          .filter((r) => r.status === 'reserved' || r.status === 'delivered')
-          .sort(lockOrder);
-        const consumed: string[] = [];
-        for (const r of held) {
-          consumed.push((await this.reservations.consume(m, r.id, actor, now)).id);
-        }
-        await append({ ...planned, payload: { ...planned.payload, consumed } });
-      } else {
-        const main = await append(planned);
-        if (planned.type === 'diagnose') {
-          for (const part of sortedParts(input.parts ?? [])) {
-            const { reservation } = await this.reservations.reserve(m, {
-              ticketId,
-              siteId: ticket.siteId,
-              severity: state.severity,
-              partNumber: part.partNumber,
-              qty: part.qty,
-              idempotencyKey: `ticket:${ticketId}:event:${main.seq}:${part.partNumber}`,
-              actor,
-              now,
-            });
-            await append({
-              type: 'part_reserved',
-              at: planned.at,
-              payload: reservationPayload(reservation, { causedBy: main.seq }),
-            });
-          }
-        }
-        const releases =
-          planned.type === 'cancel' ||
-          planned.type === 'close' ||
-          (planned.type === 'restore' && input.mode === 'remote');
-        if (releases) {
-          // contract 8.3: cancelled, closed or fixed remotely: the parts go back to stock
-          const open = (await this.reservations.forTicket(m, ticketId))
-            .filter((r) => ['reserved', 'delivered', 'backordered'].includes(r.status))
+        if (planned.type === 'parts_installed') {
+          // the parts went in: consume what was reserved or delivered for the ticket
+          const held = (await this.reservations.forTicket(m, ticketId))
+            .filter((r) => r.status === 'reserved' || r.status === 'delivered')
             .sort(lockOrder);
-          for (const r of open) {
-            const released = await this.reservations.release(
-              m,
-              r.id,
-              `ticket ${planned.type}${planned.type === 'restore' ? ' remote' : ''}`,
-              actor,
-              now,
-            );
-            await append({
-              type: 'part_released',
-              at: planned.at,
-              payload: reservationPayload(released, { causedBy: main.seq }),
-            });
+          const consumed: string[] = [];
+          for (const r of held) {
+            consumed.push((await this.reservations.consume(m, r.id, actor, now)).id);
+          }
+          await append({ ...planned, payload: { ...planned.payload, consumed } });
+        } else {
+          const main = await append(planned);
+          if (planned.type === 'diagnose') {
+            for (const part of sortedParts(input.parts ?? [])) {
+              const { reservation, created } = await this.reservations.reserve(m, {
+                ticketId,
+                siteId: ticket.siteId,
+                severity: state.severity,
+                partNumber: part.partNumber,
+                qty: part.qty,
+                idempotencyKey: `ticket:${ticketId}:event:${main.seq}:${part.partNumber}`,
+                actor,
+                now,
+              });
+              if (!created) continue; // already booked and logged under this key
+              await append({
+                type: 'part_reserved',
+                at: planned.at,
+                payload: reservationPayload(reservation, { causedBy: main.seq }),
+              });
+            }
+          }
+          const releases =
+            planned.type === 'cancel' ||
+            planned.type === 'close' ||
+            (planned.type === 'restore' && input.mode === 'remote');
+          if (releases) {
+            // contract 8.3: cancelled, closed or fixed remotely: the parts go back to stock
+            const open = (await this.reservations.forTicket(m, ticketId))
+              .filter((r) => ['reserved', 'delivered', 'backordered'].includes(r.status))
+              .sort(lockOrder);
+            for (const r of open) {
+              const released = await this.reservations.release(
+                m,
+                r.id,
+                `ticket ${planned.type}${planned.type === 'restore' ? ' remote' : ''}`,
+                actor,
+                now,
+              );
+              await append({
+                type: 'part_released',
+                at: planned.at,
+                payload: reservationPayload(released, { causedBy: main.seq }),
+              });
+            }
           }
         }
-      }
-      await this.store.commit(m, ticket, before, [...before, ...appended], now);
-    });
+        await this.store.commit(m, ticket, before, [...before, ...appended], now);
+      }),
+    );
     return this.get(ticketId);
   }
 
@@ -334,15 +341,25 @@ export class TicketsService {
 
 /** Parts in part-number order: stock rows are locked in one order by every transaction. */
 function sortedParts<P extends { readonly partNumber: string }>(parts: readonly P[]): P[] {
-  return [...parts].sort((a, b) =>
+  const sorted = [...parts].sort((a, b) =>
     a.partNumber < b.partNumber ? -1 : a.partNumber > b.partNumber ? 1 : 0,
   );
+  // One line per part: a part's reservation key is derived from its number.
+  const twice = sorted.find((p, i) => i > 0 && sorted[i - 1]?.partNumber === p.partNumber);
+  if (twice !== undefined) {
+    throw new TicketError(
+      'TICKET_INVALID',
+      `parts: ${twice.partNumber} is listed twice; give one line with the total qty`,
+    );
+  }
+  return sorted;
 }
 
 /** Stock rows are locked in one order by every transaction: no deadlocks between tickets. */
+// (part, store, id): the order stock rows are locked in by transfers too.
 function lockOrder(a: Reservation, b: Reservation): number {
-  const ka = `${a.partNumber}\u0000${a.id}`;
-  const kb = `${b.partNumber}\u0000${b.id}`;
+  const ka = `${a.partNumber}\u0000${a.storeId ?? ''}\u0000${a.id}`;
+  const kb = `${b.partNumber}\u0000${b.storeId ?? ''}\u0000${b.id}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
