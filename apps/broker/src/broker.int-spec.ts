@@ -1,0 +1,271 @@
+import { createConnection } from 'node:net';
+import { connectAsync } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { startTestApi } from '../../api/test/harness';
+import type { TestApi } from '../../api/test/harness';
+import { startBroker } from './broker';
+import type { RunningBroker } from './broker';
+import { loadConfig } from './config';
+
+/**
+ * The broker for real: aedes on ephemeral TCP/WebSocket ports, MQTT.js clients, devices and
+ * tokens made through the real API on a real PostgreSQL.
+ */
+describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
+  let t: TestApi;
+  let broker: RunningBroker;
+  const secret: Record<string, string> = {};
+
+  const register = async (id: string, kind: string) => {
+    const res = await t.request<{ secret: string }>('POST', '/api/v1/devices', {
+      body: {
+        id,
+        kind,
+        model: 'M-1',
+        serial: `SN-${id}`,
+        siteId: 'st-anne',
+        installDate: '2026-01-01',
+      },
+    });
+    if (res.status !== 201)
+      throw new Error(`register ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    secret[id] = res.body.secret;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApi();
+    await t.request('POST', '/api/v1/sites', {
+      body: { id: 'st-anne', name: 'St Anne', zone: 'city', timezone: 'UTC', region: 'east' },
+    });
+    for (const [id, kind] of [
+      ['gd-1', 'gown_dispenser'],
+      ['gd-2', 'gown_dispenser'],
+      ['gd-old', 'gown_dispenser'],
+      ['gd-rot', 'gown_dispenser'],
+      ['bs-1', 'base_station'],
+    ]) {
+      await register(id as string, kind as string);
+    }
+    await t.request('PATCH', '/api/v1/devices/gd-old', { body: { status: 'retired' } });
+    broker = await startBroker(
+      loadConfig({
+        DATABASE_URL: t.databaseUrl,
+        ORFLEET_BROKER_PORT: '0',
+        ORFLEET_BROKER_WS_PORT: '0',
+        ORFLEET_BROKER_OPS_PORT: '0',
+        ORFLEET_BROKER_MAX_PACKET_BYTES: '65536',
+        ORFLEET_BROKER_CREDENTIAL_TTL_MS: '300',
+        ORFLEET_LOG_LEVEL: 'silent',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await t?.close();
+  });
+
+  const clients: MqttClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+  });
+
+  const connect = async (options: IClientOptions, transport: 'mqtt' | 'ws' = 'mqtt') => {
+    const url =
+      transport === 'mqtt'
+        ? `mqtt://127.0.0.1:${broker.mqttPort}`
+        : `ws://127.0.0.1:${broker.wsPort}/mqtt`;
+    const client = await connectAsync(url, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      ...options,
+    });
+    clients.push(client);
+    return client;
+  };
+  const device = (id: string, extra: IClientOptions = {}) =>
+    connect({ clientId: id, username: id, password: secret[id], ...extra });
+  const service = () =>
+    connect({
+      clientId: 'ingest-test',
+      username: 'svc:test-device-service',
+      password: t.tokens['device-service'],
+    });
+  const refusal = async (options: IClientOptions): Promise<number | undefined> => {
+    try {
+      await connect(options);
+      return undefined;
+    } catch (error) {
+      return (error as { code?: number }).code;
+    }
+  };
+  const closed = (client: MqttClient) =>
+    new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const nextMessage = (client: MqttClient) =>
+    new Promise<{ topic: string; payload: string }>((resolve) =>
+      client.once('message', (topic, payload) => resolve({ topic, payload: payload.toString() })),
+    );
+
+  it('lets a device publish its heartbeat and a service receive it', async () => {
+    const ingest = await service();
+    await ingest.subscribeAsync('or/#', { qos: 1 });
+    const gd = await device('gd-1');
+    const got = nextMessage(ingest);
+    await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{"seq":1}', { qos: 1 });
+    expect(await got).toEqual({
+      topic: 'or/st-anne/gown_dispenser/gd-1/heartbeat',
+      payload: '{"seq":1}',
+    });
+  });
+
+  it.each([
+    ['a wrong secret', { clientId: 'gd-1', username: 'gd-1', password: 'dev_wrong' }, 4],
+    ['an unknown device', { clientId: 'gd-404', username: 'gd-404', password: 'dev_x' }, 4],
+    ['no password', { clientId: 'gd-1', username: 'gd-1' }, 4],
+    ['a client id that is not the device', { clientId: 'gd-2', username: 'gd-1' }, 2],
+    [
+      'an unknown service token',
+      { clientId: 'svc', username: 'svc:ingest', password: 'orf_nope' },
+      4,
+    ],
+  ])('refuses %s with CONNACK %i', async (_label, options, code) => {
+    const opts = { ...options } as IClientOptions;
+    if (opts.clientId === 'gd-2' && opts.username === 'gd-1') opts.password = secret['gd-1'];
+    expect(await refusal(opts)).toBe(code);
+  });
+
+  it('refuses a retired device with CONNACK 5 (not authorized)', async () => {
+    expect(
+      await refusal({ clientId: 'gd-old', username: 'gd-old', password: secret['gd-old'] }),
+    ).toBe(5);
+  });
+
+  it('accepts a client id "<device>:<suffix>" for a second session of the same device', async () => {
+    const gd = await device('gd-2', { clientId: 'gd-2:diag' });
+    expect(gd.connected).toBe(true);
+  });
+
+  it('refuses a rotated secret once the credential cache entry expires', async () => {
+    const old = secret['gd-rot'];
+    const rotated = await t.request<{ secret: string }>('POST', '/api/v1/devices/gd-rot/secret');
+    await new Promise((r) => setTimeout(r, 400)); // the test's cache TTL is 300 ms
+    expect(await refusal({ clientId: 'gd-rot', username: 'gd-rot', password: old })).toBe(4);
+    const ok = await connect({
+      clientId: 'gd-rot',
+      username: 'gd-rot',
+      password: rotated.body.secret,
+    });
+    expect(ok.connected).toBe(true);
+  });
+
+  it("closes the connection of a device publishing on another device's topic", async () => {
+    const gd = await device('gd-1');
+    const gone = closed(gd);
+    gd.publish('or/st-anne/gown_dispenser/gd-2/heartbeat', '{}', { qos: 1 });
+    await gone;
+    const body = await (await fetch(`http://127.0.0.1:${broker.opsPort}/metrics`)).text();
+    expect(body).toMatch(
+      /orfleet_broker_acl_denied_total\{op="publish",reason="NOT_OWN_TOPIC"\} [1-9]/,
+    );
+  });
+
+  it('refuses # and $share subscriptions (SUBACK 128), grants its own commands', async () => {
+    const gd = await device('gd-1');
+    const filters = [
+      '#',
+      '$share/g/or/st-anne/gown_dispenser/gd-1/cmd/#',
+      'or/st-anne/gown_dispenser/gd-1/cmd/#',
+    ];
+    // MQTT.js rejects a SUBACK holding 128; the SUBACK itself rides on the error
+    const suback = await gd
+      .subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 2 as const }])))
+      .then(
+        () => undefined,
+        (error: { packet?: { granted?: number[] } }) => error.packet?.granted,
+      );
+    // Refused filters get 128. The own-commands filter is stored at QoS 1, but aedes 1.2 echoes
+    // the requested QoS in the SUBACK (it copies it before authorizeSubscribe runs).
+    expect(suback).toEqual([128, 128, 2]);
+  });
+
+  it('delivers a command from a service to the device', async () => {
+    const gd = await device('gd-1');
+    await gd.subscribeAsync('or/st-anne/gown_dispenser/gd-1/cmd/#', { qos: 1 });
+    const api = await service();
+    const got = nextMessage(gd);
+    await api.publishAsync('or/st-anne/gown_dispenser/gd-1/cmd/reboot', '{}', { qos: 1 });
+    expect((await got).topic).toBe('or/st-anne/gown_dispenser/gd-1/cmd/reboot');
+  });
+
+  it('closes a connection announcing an oversize packet before its body arrives', async () => {
+    const socket = createConnection(broker.mqttPort, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const ended = new Promise<void>((r) => socket.once('close', () => r()));
+    // PUBLISH header announcing 10 MiB (remaining length 0x80 0x80 0x80 0x05), no body sent
+    socket.write(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x05]));
+    await ended;
+    const body = await (await fetch(`http://127.0.0.1:${broker.opsPort}/metrics`)).text();
+    expect(body).toMatch(/orfleet_broker_oversize_packets_total [1-9]/);
+  });
+
+  it('publishes presence: online on connect, offline on disconnect and on keepalive timeout', async () => {
+    const watcher = await service();
+    await watcher.subscribeAsync('orfleet/presence/bs-1', { qos: 1 });
+    const states: { state: string; reason: string }[] = [];
+    watcher.on('message', (_topic, payload) =>
+      states.push(JSON.parse(payload.toString()) as { state: string; reason: string }),
+    );
+    const bs = await device('bs-1');
+    await bs.endAsync();
+    // a client that stops talking: keepalive 1 s, then silence (MQTT.js would ping, so raw TCP)
+    const socket = createConnection(broker.mqttPort, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(connectPacket('bs-1', 'bs-1', secret['bs-1'] ?? '', 1));
+    const deadline = Date.now() + 10_000;
+    while (states.filter((s) => s.state === 'offline').length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    socket.destroy();
+    expect(states.map((s) => `${s.state}:${s.reason}`)).toEqual(
+      expect.arrayContaining(['online:connect', 'offline:disconnect', 'offline:keepalive_timeout']),
+    );
+  });
+
+  it('accepts devices over WebSocket on /mqtt', async () => {
+    const gd = await connect(
+      { clientId: 'gd-1', username: 'gd-1', password: secret['gd-1'] },
+      'ws',
+    );
+    await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
+    expect(gd.connected).toBe(true);
+  });
+
+  it('answers health, readiness and metrics on the operations port', async () => {
+    const base = `http://127.0.0.1:${broker.opsPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const body = await (await fetch(`${base}/metrics`)).text();
+    expect(body).toMatch(/orfleet_broker_connections_refused_total\{reason="BAD_SECRET"\} [1-9]/);
+    expect(body).toMatch(/orfleet_broker_messages_in_total\{channel="heartbeat"\} [1-9]/);
+  });
+});
+
+/** A raw MQTT 3.1.1 CONNECT packet (clean session). */
+function connectPacket(
+  clientId: string,
+  username: string,
+  password: string,
+  keepaliveS: number,
+): Buffer {
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  };
+  const variable = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, 0b11000010, keepaliveS >> 8, keepaliveS & 0xff]),
+  ]);
+  const payload = Buffer.concat([str(clientId), str(username), str(password)]);
+  const body = Buffer.concat([variable, payload]);
+  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+}

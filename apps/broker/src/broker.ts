@@ -1,0 +1,248 @@
+import { createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo, Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { Aedes } from 'aedes';
+import type { AuthenticateError, Client } from 'aedes';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { Pool } from 'pg';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { mayPublish, maySubscribe } from './acl.rules';
+import type { BrokerConfig } from './config';
+import { CredentialStore } from './credentials';
+import type { RefusalReason } from './credentials';
+import { PRESENCE_ROOT } from './identity';
+import type { Identity } from './identity';
+import { BrokerMetrics } from './metrics';
+import { guardPacketSize } from './packet-guard';
+
+/** CONNACK return codes (MQTT-3.1.1 3.2.2.3). */
+const RETURN_CODE: Readonly<Record<RefusalReason, 2 | 3 | 4 | 5>> = {
+  CLIENT_ID_MISMATCH: 2, // identifier rejected
+  CREDENTIAL_STORE_DOWN: 3, // server unavailable
+  NO_CREDENTIALS: 4, // bad user name or password
+  UNKNOWN_DEVICE: 4,
+  BAD_SECRET: 4,
+  UNKNOWN_SERVICE: 4,
+  RETIRED_DEVICE: 5, // not authorized
+};
+
+export interface RunningBroker {
+  readonly mqttPort: number;
+  readonly wsPort: number | undefined;
+  readonly opsPort: number;
+  readonly metrics: BrokerMetrics;
+  close(): Promise<void>;
+}
+
+const listen = (server: Server | HttpServer, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+
+/**
+ * aedes with what a fleet broker needs around it: device and service authentication against the
+ * registry, per-device topic ACLs from libs/devices, a packet-size guard on the socket, presence
+ * events, metrics. Each hook is a small function; this is where they are composed.
+ */
+export async function startBroker(
+  config: BrokerConfig,
+  options: { now?: () => number; log?: Logger } = {},
+): Promise<RunningBroker> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'broker' } });
+  const now = options.now ?? Date.now;
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 10 });
+  const credentials = new CredentialStore(pool, config.credentialCache, now);
+  const identities = new WeakMap<Client, Identity>();
+  const online = new Map<string, string>(); // client id → type label, for the gauge
+  const metrics = new BrokerMetrics(() => {
+    const counts: Record<string, number> = {};
+    for (const type of online.values()) counts[type] = (counts[type] ?? 0) + 1;
+    return counts;
+  });
+  // log each refusal reason once, then only count it (a misconfigured fleet retries forever)
+  const logged = new Set<string>();
+  const logOnce = (key: string, message: string, detail: Record<string, unknown>) => {
+    if (logged.has(key)) return;
+    logged.add(key);
+    log.warn(detail, `${message} (further ones are only counted)`);
+  };
+
+  const aedes = await Aedes.createBroker({
+    keepaliveLimit: config.keepalive.maxS,
+    authenticate: (client, username, password, done) => {
+      credentials.check(client.id, username, password).then(
+        (result) => {
+          if (result.ok) {
+            identities.set(client, result.identity);
+            return done(null, true);
+          }
+          metrics.refused.inc({ reason: result.reason });
+          logOnce(`refused:${result.reason}`, `connection refused: ${result.reason}`, {
+            clientId: client.id,
+          });
+          const error = new Error(result.reason) as AuthenticateError;
+          error.returnCode = RETURN_CODE[result.reason];
+          done(error, false);
+        },
+        (error: unknown) => {
+          const failure = new Error(String(error)) as AuthenticateError;
+          failure.returnCode = 3;
+          done(failure, false);
+        },
+      );
+    },
+    authorizePublish: (client, packet, callback) => {
+      if (client === null) return callback(null); // the broker's own (presence, wills)
+      const identity = identities.get(client);
+      const verdict =
+        identity === undefined
+          ? { ok: false as const, reason: 'NOT_ALLOWED' as const, detail: 'unauthenticated' }
+          : mayPublish(identity, packet.topic, packet.qos);
+      if (verdict.ok) return callback(null);
+      metrics.aclDenied.inc({ op: 'publish', reason: verdict.reason });
+      logOnce(`publish:${verdict.reason}`, `publish refused: ${verdict.detail}`, {
+        clientId: client.id,
+      });
+      // MQTT 3.1.1 has no negative PUBACK: the connection is closed (aedes does on error)
+      callback(new Error(verdict.detail));
+    },
+    authorizeSubscribe: (client, subscription, callback) => {
+      const identity = identities.get(client);
+      const verdict =
+        identity === undefined
+          ? { ok: false as const, reason: 'NOT_ALLOWED' as const, detail: 'unauthenticated' }
+          : maySubscribe(identity, subscription.topic);
+      if (!verdict.ok) {
+        metrics.aclDenied.inc({ op: 'subscribe', reason: verdict.reason });
+        logOnce(`subscribe:${verdict.reason}`, `subscription refused: ${verdict.detail}`, {
+          clientId: client.id,
+        });
+        // SUBACK 0x80 for this filter; the connection stays
+        return callback(null, null);
+      }
+      // QoS 2 subscriptions are stored and served at QoS 1: the fleet protocol is QoS 1 end to
+      // end. (aedes 1.2 still echoes the requested QoS in the SUBACK: it copies it first.)
+      callback(null, subscription.qos > 1 ? { ...subscription, qos: 1 } : subscription);
+    },
+  });
+
+  const presence = (client: Client, state: 'online' | 'offline', reason: string) => {
+    const identity = identities.get(client);
+    if (identity?.type !== 'device') return;
+    const payload = JSON.stringify({
+      device: identity.address.deviceId,
+      site: identity.address.siteId,
+      kind: identity.address.kind,
+      state,
+      reason,
+      at: now(),
+    });
+    aedes.publish(
+      {
+        cmd: 'publish',
+        topic: `${PRESENCE_ROOT}/${identity.address.deviceId}`,
+        payload: Buffer.from(payload),
+        qos: 1,
+        retain: true,
+        dup: false,
+      },
+      () => undefined,
+    );
+  };
+  const reasons = new WeakMap<Client, string>();
+  aedes.on('clientReady', (client) => {
+    const identity = identities.get(client);
+    online.set(client.id, identity?.type === 'device' ? identity.address.kind : 'service');
+    presence(client, 'online', 'connect');
+  });
+  aedes.on('keepaliveTimeout', (client) => reasons.set(client, 'keepalive_timeout'));
+  aedes.on('clientError', (client) => reasons.set(client, reasons.get(client) ?? 'error'));
+  aedes.on('clientDisconnect', (client) => {
+    online.delete(client.id);
+    presence(client, 'offline', reasons.get(client) ?? 'disconnect');
+  });
+  aedes.on('publish', (packet, client) => {
+    if (client === null) return;
+    const channel = packet.topic.split('/')[4] ?? 'other';
+    metrics.messagesIn.inc({ channel });
+  });
+
+  const handle = (socket: Duplex) => {
+    guardPacketSize(socket, config.maxPacketBytes, (announced) => {
+      metrics.oversize.inc();
+      logOnce(
+        'oversize',
+        `connection closed: packet of ${announced} bytes over ${config.maxPacketBytes}`,
+        {},
+      );
+    });
+    aedes.handle(socket);
+  };
+  const mqtt = createServer(handle);
+  const mqttPort = await listen(mqtt, config.mqtt.port, config.mqtt.host);
+
+  let wsPort: number | undefined;
+  let wsHttp: HttpServer | undefined;
+  let wss: WebSocketServer | undefined;
+  if (config.ws !== undefined) {
+    wsHttp = createHttpServer((_req, res) => res.writeHead(404).end());
+    wss = new WebSocketServer({
+      server: wsHttp,
+      path: config.ws.path,
+      maxPayload: config.maxPacketBytes,
+    });
+    wss.on('connection', (ws) => handle(createWebSocketStream(ws)));
+    wsPort = await listen(wsHttp, config.ws.port, config.ws.host);
+  }
+
+  const ops = createHttpServer((req, res) => {
+    if (req.url === '/healthz')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.url === '/readyz') {
+      pool.query('SELECT 1').then(
+        () =>
+          res
+            .writeHead(aedes.closed ? 503 : 200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: aedes.closed ? 'closing' : 'ready' })),
+        () =>
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end('{"status":"not ready","checks":{"database":"unreachable"}}'),
+      );
+      return;
+    }
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  const opsPort = await listen(ops, config.ops.port, config.ops.host);
+  log.info({ mqttPort, wsPort, opsPort }, 'broker listening');
+
+  return {
+    mqttPort,
+    wsPort,
+    opsPort,
+    metrics,
+    close: async () => {
+      // stop accepting, then let aedes close the sessions, then wait for the listeners to end
+      const mqttClosed = new Promise<void>((resolve) => mqtt.close(() => resolve()));
+      wss?.close();
+      const wsClosed = new Promise<void>((resolve) =>
+        wsHttp ? wsHttp.close(() => resolve()) : resolve(),
+      );
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await Promise.all([mqttClosed, wsClosed]);
+      await new Promise<void>((resolve) => ops.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The broker's configuration: `process.env` read once, validated, typed. A bad value stops the
+ * start with the list of everything wrong (docs/operations.md, "Broker").
+ */
+export interface BrokerConfig {
+  readonly mqtt: { readonly host: string; readonly port: number };
+  readonly ws: { readonly host: string; readonly port: number; readonly path: string } | undefined;
+  readonly ops: { readonly host: string; readonly port: number };
+  /** PostgreSQL of the API: device credentials are read from its `device_credential` view. */
+  readonly databaseUrl: string;
+  /** Largest MQTT packet accepted; a bigger one closes the connection before it is buffered. */
+  readonly maxPacketBytes: number;
+  readonly credentialCache: {
+    readonly ttlMs: number;
+    readonly negativeTtlMs: number;
+    readonly maxEntries: number;
+  };
+  readonly keepalive: { readonly minS: number; readonly maxS: number };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): BrokerConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected an integer ${min}..${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const databaseUrl = env['DATABASE_URL'] ?? '';
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(
+      'DATABASE_URL: expected postgres://user:password@host:port/database (the API database)',
+    );
+  }
+  const rawLevel = env['ORFLEET_LOG_LEVEL'] || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(rawLevel)) {
+    problems.push(`ORFLEET_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${rawLevel}"`);
+  }
+  const host = env['ORFLEET_BROKER_HOST'] || '127.0.0.1';
+  const wsPort =
+    env['ORFLEET_BROKER_WS_PORT'] === 'off'
+      ? undefined
+      : int('ORFLEET_BROKER_WS_PORT', 8080, 0, 65_535);
+  const config: BrokerConfig = {
+    mqtt: { host, port: int('ORFLEET_BROKER_PORT', 1883, 0, 65_535) },
+    ws: wsPort === undefined ? undefined : { host, port: wsPort, path: '/mqtt' },
+    ops: { host, port: int('ORFLEET_BROKER_OPS_PORT', 9101, 0, 65_535) },
+    databaseUrl,
+    maxPacketBytes: int('ORFLEET_BROKER_MAX_PACKET_BYTES', 256 * 1024, 1_024, 16 * 1024 * 1024),
+    credentialCache: {
+      ttlMs: int('ORFLEET_BROKER_CREDENTIAL_TTL_MS', 30_000, 0, 3_600_000),
+      negativeTtlMs: int('ORFLEET_BROKER_CREDENTIAL_NEGATIVE_TTL_MS', 5_000, 0, 3_600_000),
+      maxEntries: int('ORFLEET_BROKER_CREDENTIAL_CACHE_SIZE', 200_000, 100, 10_000_000),
+    },
+    keepalive: {
+      minS: int('ORFLEET_BROKER_KEEPALIVE_MIN_S', 5, 0, 65_535),
+      maxS: int('ORFLEET_BROKER_KEEPALIVE_MAX_S', 600, 1, 65_535),
+    },
+    logLevel: rawLevel as BrokerConfig['logLevel'],
+  };
+  if (config.keepalive.minS > config.keepalive.maxS) {
+    problems.push('ORFLEET_BROKER_KEEPALIVE_MIN_S: must not exceed ORFLEET_BROKER_KEEPALIVE_MAX_S');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

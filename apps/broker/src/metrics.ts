@@ -1,0 +1,44 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The broker's Prometheus metrics, on its own registry. */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  readonly refused = new Counter({
+    name: 'orfleet_broker_connections_refused_total',
+    help: 'Refused connections by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly aclDenied = new Counter({
+    name: 'orfleet_broker_acl_denied_total',
+    help: 'Publishes and subscriptions refused by the ACL, by operation and reason',
+    labelNames: ['op', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesIn = new Counter({
+    name: 'orfleet_broker_messages_in_total',
+    help: 'Messages published by clients, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly oversize = new Counter({
+    name: 'orfleet_broker_oversize_packets_total',
+    help: 'Connections closed for announcing a packet over the size limit',
+    registers: [this.registry],
+  });
+  readonly connected: Gauge<'type'>;
+
+  constructor(connectedBy: () => Record<string, number>) {
+    collectDefaultMetrics({ register: this.registry });
+    this.connected = new Gauge({
+      name: 'orfleet_broker_clients',
+      help: 'Connected clients by device kind (or "service")',
+      labelNames: ['type'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, n] of Object.entries(connectedBy())) this.set({ type }, n);
+      },
+    });
+  }
+}
