@@ -55,6 +55,10 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
         ORFLEET_BROKER_OPS_PORT: '0',
         ORFLEET_BROKER_MAX_PACKET_BYTES: '65536',
         ORFLEET_BROKER_CREDENTIAL_TTL_MS: '300',
+        // these tests reconnect the same devices often: the guard-rails get their own broker below
+        ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
+        ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
+        ORFLEET_BROKER_FLAP_MAX_CONNECTS: '1000',
         ORFLEET_LOG_LEVEL: 'silent',
       }),
     );
@@ -238,6 +242,70 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     );
     await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
     expect(gd.connected).toBe(true);
+  });
+
+  describe('guard-rails (a second broker with tight limits)', () => {
+    let strict: RunningBroker;
+    beforeAll(async () => {
+      strict = await startBroker(
+        loadConfig({
+          DATABASE_URL: t.databaseUrl,
+          ORFLEET_BROKER_PORT: '0',
+          ORFLEET_BROKER_WS_PORT: 'off',
+          ORFLEET_BROKER_OPS_PORT: '0',
+          ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
+          ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
+          ORFLEET_BROKER_FLAP_MAX_CONNECTS: '3',
+          ORFLEET_BROKER_BAN_MS: '1500',
+          ORFLEET_BROKER_FLOOD_LIMITS: 'default=5',
+          ORFLEET_BROKER_FLOOD_GRACE_MS: '1000',
+          ORFLEET_LOG_LEVEL: 'silent',
+        }),
+      );
+    });
+    afterAll(async () => {
+      await strict?.close();
+    });
+    const strictConnect = (id: string) =>
+      connectAsync(`mqtt://127.0.0.1:${strict.mqttPort}`, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 3_000,
+        clientId: id,
+        username: id,
+        password: secret[id],
+      });
+
+    it('bans a flapping device, lists the ban, and lets it back after the ban time', async () => {
+      for (let i = 0; i < 3; i++) await (await strictConnect('gd-2')).endAsync();
+      await expect(strictConnect('gd-2')).rejects.toThrow(); // 4th connect in the window: flapping
+      await expect(strictConnect('gd-2')).rejects.toThrow(); // banned
+      const bans = (await (await fetch(`http://127.0.0.1:${strict.opsPort}/bans`)).json()) as {
+        key: string;
+      }[];
+      expect(bans.map((b) => b.key)).toEqual(['client:gd-2']);
+      await new Promise((r) => setTimeout(r, 1_600));
+      const back = await strictConnect('gd-2');
+      expect(back.connected).toBe(true);
+      await back.endAsync();
+      const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      expect(body).toMatch(/orfleet_broker_connections_refused_total\{reason="FLAPPING"\} 1/);
+      expect(body).toMatch(/orfleet_broker_connections_refused_total\{reason="BANNED"\} [1-9]/);
+    });
+
+    it('throttles a flooding device, then disconnects it', async () => {
+      const flooder = await strictConnect('bs-1');
+      const gone = closed(flooder);
+      const started = Date.now();
+      for (let i = 0; i < 200; i++)
+        flooder.publish('or/st-anne/base_station/bs-1/heartbeat', '{}', { qos: 0 });
+      await gone;
+      // 5/s with a burst of 10, a grace of 1 s: disconnected after about a second of throttling
+      expect(Date.now() - started).toBeGreaterThan(900);
+      const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      expect(body).toMatch(/orfleet_broker_publishes_throttled_total [1-9]/);
+      expect(body).toMatch(/orfleet_broker_flood_disconnects_total 1/);
+    });
   });
 
   it('answers health, readiness and metrics on the operations port', async () => {

@@ -16,6 +16,7 @@ import type { RefusalReason } from './credentials';
 import { PRESENCE_ROOT } from './identity';
 import type { Identity } from './identity';
 import { BrokerMetrics } from './metrics';
+import { ConnectionGuard, FloodGate } from './guards.rules';
 import { guardPacketSize } from './packet-guard';
 
 /** CONNACK return codes (MQTT-3.1.1 3.2.2.3). */
@@ -71,9 +72,28 @@ export async function startBroker(
     log.warn(detail, `${message} (further ones are only counted)`);
   };
 
+  const guard = new ConnectionGuard(config.guard);
+  const addresses = new WeakMap<Duplex, string>();
+  const gates = new WeakMap<Client, FloodGate>();
+
   const aedes = await Aedes.createBroker({
     keepaliveLimit: config.keepalive.maxS,
     authenticate: (client, username, password, done) => {
+      // rate limits, flapping bans and the connection cap, before any credential is looked up;
+      // answered with a CONNACK (a silent close would leave well-behaved clients guessing)
+      const ip = addresses.get(client.conn) ?? 'unknown';
+      const admitted = guard.admit(now(), ip, client.id, aedes.connectedClients);
+      if (!admitted.ok) {
+        metrics.refused.inc({ reason: admitted.reason });
+        logOnce(`refused:${admitted.reason}`, `connection refused: ${admitted.reason}`, {
+          clientId: client.id,
+          ip,
+        });
+        const error = new Error(admitted.reason) as AuthenticateError;
+        // banned or flapping: not authorized; over a rate or the cap: try again later
+        error.returnCode = admitted.reason === 'BANNED' || admitted.reason === 'FLAPPING' ? 5 : 3;
+        return done(error, false);
+      }
       credentials.check(client.id, username, password).then(
         (result) => {
           if (result.ok) {
@@ -102,7 +122,11 @@ export async function startBroker(
         identity === undefined
           ? { ok: false as const, reason: 'NOT_ALLOWED' as const, detail: 'unauthenticated' }
           : mayPublish(identity, packet.topic, packet.qos);
-      if (verdict.ok) return callback(null);
+      if (verdict.ok) {
+        return identity?.type === 'device'
+          ? throttle(client, identity.address.kind, callback)
+          : callback(null);
+      }
       metrics.aclDenied.inc({ op: 'publish', reason: verdict.reason });
       logOnce(`publish:${verdict.reason}`, `publish refused: ${verdict.detail}`, {
         clientId: client.id,
@@ -129,6 +153,41 @@ export async function startBroker(
       callback(null, subscription.qos > 1 ? { ...subscription, qos: 1 } : subscription);
     },
   });
+
+  /**
+   * Flood control: a device over its rate waits for a token before its publish is authorised,
+   * which holds back its next packets too (aedes reads on when this one is done); one still
+   * flooding after the grace period is disconnected.
+   */
+  const throttle = (
+    client: Client,
+    kind: string,
+    callback: (error?: Error | null) => void,
+    retry = false,
+  ): void => {
+    let gate = gates.get(client);
+    if (gate === undefined) {
+      gate = new FloodGate(
+        config.flood.perKind[kind] ?? config.flood.perKind['default'] ?? 20,
+        config.flood.graceMs,
+        now(),
+      );
+      gates.set(client, gate);
+    }
+    const decision = gate.admit(now(), retry);
+    if (decision.action === 'pass') return callback(null);
+    if (decision.action === 'disconnect') {
+      metrics.floodDisconnects.inc();
+      logOnce(
+        'flood',
+        `device disconnected for flooding over ${config.flood.perKind[kind] ?? config.flood.perKind['default']}/s`,
+        { clientId: client.id },
+      );
+      return callback(new Error('flooding'));
+    }
+    if (!retry) metrics.throttled.inc();
+    setTimeout(() => throttle(client, kind, callback, true), decision.ms).unref();
+  };
 
   const presence = (client: Client, state: 'online' | 'offline', reason: string) => {
     const identity = identities.get(client);
@@ -171,7 +230,8 @@ export async function startBroker(
     metrics.messagesIn.inc({ channel });
   });
 
-  const handle = (socket: Duplex) => {
+  const handle = (socket: Duplex, ip: string | undefined) => {
+    addresses.set(socket, ip ?? 'unknown');
     guardPacketSize(socket, config.maxPacketBytes, (announced) => {
       metrics.oversize.inc();
       logOnce(
@@ -182,7 +242,7 @@ export async function startBroker(
     });
     aedes.handle(socket);
   };
-  const mqtt = createServer(handle);
+  const mqtt = createServer((socket) => handle(socket, socket.remoteAddress));
   const mqttPort = await listen(mqtt, config.mqtt.port, config.mqtt.host);
 
   let wsPort: number | undefined;
@@ -195,7 +255,7 @@ export async function startBroker(
       path: config.ws.path,
       maxPayload: config.maxPacketBytes,
     });
-    wss.on('connection', (ws) => handle(createWebSocketStream(ws)));
+    wss.on('connection', (ws, req) => handle(createWebSocketStream(ws), req.socket.remoteAddress));
     wsPort = await listen(wsHttp, config.ws.port, config.ws.host);
   }
 
@@ -214,6 +274,11 @@ export async function startBroker(
             .end('{"status":"not ready","checks":{"database":"unreachable"}}'),
       );
       return;
+    }
+    if (req.url === '/bans') {
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(guard.bans(now())));
     }
     if (req.url === '/metrics') {
       metrics.registry.metrics().then(

@@ -1,3 +1,6 @@
+import { isDeviceKind } from '@orfleet/devices';
+import type { ConnectionGuardConfig } from './guards.rules';
+
 /**
  * The broker's configuration: `process.env` read once, validated, typed. A bad value stops the
  * start with the list of everything wrong (docs/operations.md, "Broker").
@@ -16,6 +19,9 @@ export interface BrokerConfig {
     readonly maxEntries: number;
   };
   readonly keepalive: { readonly minS: number; readonly maxS: number };
+  readonly guard: ConnectionGuardConfig;
+  /** Publishes per second a device may send, by kind (`default` for the rest). */
+  readonly flood: { readonly perKind: Readonly<Record<string, number>>; readonly graceMs: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -71,10 +77,54 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       maxS: int('ORFLEET_BROKER_KEEPALIVE_MAX_S', 600, 1, 65_535),
     },
     logLevel: rawLevel as BrokerConfig['logLevel'],
+    guard: {
+      // a hospital behind one NAT address connects hundreds of devices at once after a power cut
+      perIp: {
+        ratePerS: int('ORFLEET_BROKER_CONNECT_RATE_PER_IP', 100, 1, 1_000_000),
+        burst: int('ORFLEET_BROKER_CONNECT_BURST_PER_IP', 1_000, 1, 1_000_000),
+      },
+      perClient: {
+        ratePerS: int('ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT', 1, 1, 1_000),
+        burst: int('ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT', 5, 1, 1_000),
+      },
+      flapping: {
+        maxConnects: int('ORFLEET_BROKER_FLAP_MAX_CONNECTS', 15, 1, 100_000),
+        windowMs: int('ORFLEET_BROKER_FLAP_WINDOW_MS', 60_000, 1_000, 86_400_000),
+        banMs: int('ORFLEET_BROKER_BAN_MS', 300_000, 1_000, 86_400_000),
+      },
+      maxConnections: int('ORFLEET_BROKER_MAX_CONNECTIONS', 100_000, 1, 10_000_000),
+    },
+    flood: {
+      perKind: floodLimits(
+        env['ORFLEET_BROKER_FLOOD_LIMITS'] ?? 'default=20,base_station=100',
+        problems,
+      ),
+      graceMs: int('ORFLEET_BROKER_FLOOD_GRACE_MS', 5_000, 0, 600_000),
+    },
   };
   if (config.keepalive.minS > config.keepalive.maxS) {
     problems.push('ORFLEET_BROKER_KEEPALIVE_MIN_S: must not exceed ORFLEET_BROKER_KEEPALIVE_MAX_S');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `default=20,base_station=100` → {default: 20, base_station: 100}. */
+function floodLimits(raw: string, problems: string[]): Record<string, number> {
+  const limits: Record<string, number> = { default: 20 };
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [kind = '', value = ''] = part.split('=');
+    const rate = Number(value);
+    if ((kind !== 'default' && !isDeviceKind(kind)) || !Number.isFinite(rate) || rate <= 0) {
+      problems.push(
+        `ORFLEET_BROKER_FLOOD_LIMITS: "${part}" is not <kind|default>=<messages per second>`,
+      );
+    } else {
+      limits[kind] = rate;
+    }
+  }
+  return limits;
 }

@@ -26,6 +26,16 @@ export class BrokerMetrics {
     help: 'Connections closed for announcing a packet over the size limit',
     registers: [this.registry],
   });
+  readonly throttled = new Counter({
+    name: 'orfleet_broker_publishes_throttled_total',
+    help: 'Publishes held back because the device was over its message rate',
+    registers: [this.registry],
+  });
+  readonly floodDisconnects = new Counter({
+    name: 'orfleet_broker_flood_disconnects_total',
+    help: 'Devices disconnected for flooding past the grace period',
+    registers: [this.registry],
+  });
   readonly connected: Gauge<'type'>;
 
   constructor(connectedBy: () => Record<string, number>) {
