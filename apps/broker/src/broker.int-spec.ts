@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { connectAsync } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { startTestApi } from '../../api/test/harness';
@@ -132,7 +136,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       { clientId: 'svc', username: 'svc:ingest', password: 'orf_nope' },
       4,
     ],
-  ])('refuses %s with CONNACK %i', async (_label, options, code) => {
+  ])('refuses %s', async (_label, options, code) => {
     const opts = { ...options } as IClientOptions;
     if (opts.clientId === 'gd-2' && opts.username === 'gd-1') opts.password = secret['gd-1'];
     expect(await refusal(opts)).toBe(code);
@@ -308,6 +312,98 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     });
   });
 
+  describe('TLS (certificates made with openssl for the test)', () => {
+    let secure: RunningBroker;
+    let pki: Pki;
+    beforeAll(async () => {
+      pki = makePki(['gd-1']);
+      secure = await startBroker(
+        loadConfig({
+          DATABASE_URL: t.databaseUrl,
+          ORFLEET_BROKER_PORT: '0',
+          ORFLEET_BROKER_WS_PORT: 'off',
+          ORFLEET_BROKER_OPS_PORT: '0',
+          ORFLEET_BROKER_TLS_PORT: '0',
+          ORFLEET_BROKER_TLS_CERT: pki.serverCert,
+          ORFLEET_BROKER_TLS_KEY: pki.serverKey,
+          ORFLEET_BROKER_TLS_CA: pki.caCert,
+          ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
+          ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
+          ORFLEET_BROKER_FLAP_MAX_CONNECTS: '1000',
+          ORFLEET_LOG_LEVEL: 'silent',
+        }),
+      );
+    });
+    afterAll(async () => {
+      await secure?.close();
+      pki?.remove();
+    });
+    const tlsConnect = async (options: IClientOptions) => {
+      const client = await connectAsync(`mqtts://127.0.0.1:${secure.tlsPort}`, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+        ca: readFileSync(pki.caCert),
+        servername: 'localhost',
+        ...options,
+      });
+      clients.push(client);
+      return client;
+    };
+    const tlsRefusal = (options: IClientOptions) =>
+      tlsConnect(options).then(
+        () => undefined,
+        (error: { code?: number }) => error.code,
+      );
+
+    it('accepts a device with its password over TLS', async () => {
+      const gd = await tlsConnect({ clientId: 'gd-1', username: 'gd-1', password: secret['gd-1'] });
+      await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
+      expect(gd.connected).toBe(true);
+    });
+
+    it('accepts a device by its client certificate (CN = device id), without a password', async () => {
+      const cert = pki.client('gd-1');
+      const gd = await tlsConnect({
+        clientId: 'gd-1',
+        username: 'gd-1',
+        key: readFileSync(cert.key),
+        cert: readFileSync(cert.cert),
+      });
+      await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
+      expect(gd.connected).toBe(true);
+    });
+
+    it("refuses a certificate's CN used for another device's session", async () => {
+      const cert = pki.client('gd-1');
+      expect(
+        await tlsRefusal({
+          clientId: 'gd-2',
+          username: 'gd-2',
+          key: readFileSync(cert.key),
+          cert: readFileSync(cert.cert),
+        }),
+      ).toBe(2);
+    });
+
+    it('ignores a certificate from another CA: a password is needed then', async () => {
+      const foreign = makePki(['gd-1']);
+      try {
+        const cert = foreign.client('gd-1');
+        expect(
+          await tlsRefusal({
+            clientId: 'gd-1',
+            username: 'gd-1',
+            key: readFileSync(cert.key),
+            cert: readFileSync(cert.cert),
+          }),
+        ).toBe(4);
+      } finally {
+        foreign.remove();
+      }
+    });
+  });
+
   it('answers health, readiness and metrics on the operations port', async () => {
     const base = `http://127.0.0.1:${broker.opsPort}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -317,6 +413,81 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     expect(body).toMatch(/orfleet_broker_messages_in_total\{channel="heartbeat"\} [1-9]/);
   });
 });
+
+interface Pki {
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  client(cn: string): { cert: string; key: string };
+  remove(): void;
+}
+
+/** A throw-away CA, a server certificate for localhost/127.0.0.1, and client certificates. */
+function makePki(clientCns: string[]): Pki {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orfleet-pki-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const file = (name: string) => path.join(dir, name);
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=orfleet test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  const issue = (name: string, cn: string, extension: string) => {
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${cn}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    );
+    writeFileSync(file(`${name}.ext`), extension);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    );
+  };
+  issue(
+    'server',
+    'localhost',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
+  );
+  for (const cn of clientCns) issue(`client-${cn}`, cn, 'extendedKeyUsage=clientAuth\n');
+  return {
+    caCert: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    client: (cn) => ({ cert: file(`client-${cn}.pem`), key: file(`client-${cn}.key`) }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 /** A raw MQTT 3.1.1 CONNECT packet (clean session). */
 function connectPacket(

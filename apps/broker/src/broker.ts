@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { TLSSocket, createServer as createTlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
@@ -32,13 +35,25 @@ const RETURN_CODE: Readonly<Record<RefusalReason, 2 | 3 | 4 | 5>> = {
 
 export interface RunningBroker {
   readonly mqttPort: number;
+  readonly tlsPort: number | undefined;
   readonly wsPort: number | undefined;
   readonly opsPort: number;
   readonly metrics: BrokerMetrics;
   close(): Promise<void>;
 }
 
-const listen = (server: Server | HttpServer, port: number, host: string): Promise<number> =>
+/** The CN of a client certificate the TLS listener verified against its CA, if any. */
+function certificateCommonName(conn: unknown): string | undefined {
+  if (!(conn instanceof TLSSocket) || !conn.authorized) return undefined;
+  const cn = conn.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
+
+const listen = (
+  server: Server | HttpServer | TlsServer,
+  port: number,
+  host: string,
+): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
@@ -94,7 +109,13 @@ export async function startBroker(
         error.returnCode = admitted.reason === 'BANNED' || admitted.reason === 'FLAPPING' ? 5 : 3;
         return done(error, false);
       }
-      credentials.check(client.id, username, password).then(
+      // a verified client certificate from the configured CA stands in for the password
+      const certificate = certificateCommonName(client.conn);
+      const check =
+        certificate !== undefined && (password === undefined || password.length === 0)
+          ? credentials.checkCertificate(client.id, certificate)
+          : credentials.check(client.id, username, password);
+      check.then(
         (result) => {
           if (result.ok) {
             identities.set(client, result.identity);
@@ -245,6 +266,22 @@ export async function startBroker(
   const mqtt = createServer((socket) => handle(socket, socket.remoteAddress));
   const mqttPort = await listen(mqtt, config.mqtt.port, config.mqtt.host);
 
+  let tlsPort: number | undefined;
+  let tlsServer: TlsServer | undefined;
+  if (config.tls !== undefined) {
+    tlsServer = createTlsServer(
+      {
+        cert: readFileSync(config.tls.certFile),
+        key: readFileSync(config.tls.keyFile),
+        ...(config.tls.caFile === undefined
+          ? {}
+          : { ca: readFileSync(config.tls.caFile), requestCert: true, rejectUnauthorized: false }),
+      },
+      (socket) => handle(socket, socket.remoteAddress),
+    );
+    tlsPort = await listen(tlsServer, config.tls.port, config.tls.host);
+  }
+
   let wsPort: number | undefined;
   let wsHttp: HttpServer | undefined;
   let wss: WebSocketServer | undefined;
@@ -294,18 +331,22 @@ export async function startBroker(
 
   return {
     mqttPort,
+    tlsPort,
     wsPort,
     opsPort,
     metrics,
     close: async () => {
       // stop accepting, then let aedes close the sessions, then wait for the listeners to end
       const mqttClosed = new Promise<void>((resolve) => mqtt.close(() => resolve()));
+      const tlsClosed = new Promise<void>((resolve) =>
+        tlsServer ? tlsServer.close(() => resolve()) : resolve(),
+      );
       wss?.close();
       const wsClosed = new Promise<void>((resolve) =>
         wsHttp ? wsHttp.close(() => resolve()) : resolve(),
       );
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await Promise.all([mqttClosed, wsClosed]);
+      await Promise.all([mqttClosed, tlsClosed, wsClosed]);
       await new Promise<void>((resolve) => ops.close(() => resolve()));
       await pool.end();
     },

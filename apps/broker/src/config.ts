@@ -8,6 +8,19 @@ import type { ConnectionGuardConfig } from './guards.rules';
 export interface BrokerConfig {
   readonly mqtt: { readonly host: string; readonly port: number };
   readonly ws: { readonly host: string; readonly port: number; readonly path: string } | undefined;
+  /**
+   * MQTT over TLS, when a certificate and key are configured. With a CA, clients may present a
+   * certificate signed by it instead of a password: its CN is the device id.
+   */
+  readonly tls:
+    | {
+        readonly host: string;
+        readonly port: number;
+        readonly certFile: string;
+        readonly keyFile: string;
+        readonly caFile: string | undefined;
+      }
+    | undefined;
   readonly ops: { readonly host: string; readonly port: number };
   /** PostgreSQL of the API: device credentials are read from its `device_credential` view. */
   readonly databaseUrl: string;
@@ -61,8 +74,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     env['ORFLEET_BROKER_WS_PORT'] === 'off'
       ? undefined
       : int('ORFLEET_BROKER_WS_PORT', 8080, 0, 65_535);
+  const certFile = env['ORFLEET_BROKER_TLS_CERT'] || undefined;
+  const keyFile = env['ORFLEET_BROKER_TLS_KEY'] || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push(
+      'ORFLEET_BROKER_TLS_CERT and ORFLEET_BROKER_TLS_KEY: set both (PEM files) or neither',
+    );
+  }
   const config: BrokerConfig = {
     mqtt: { host, port: int('ORFLEET_BROKER_PORT', 1883, 0, 65_535) },
+    tls:
+      certFile !== undefined && keyFile !== undefined
+        ? {
+            host,
+            port: int('ORFLEET_BROKER_TLS_PORT', 8883, 0, 65_535),
+            certFile,
+            keyFile,
+            caFile: env['ORFLEET_BROKER_TLS_CA'] || undefined,
+          }
+        : undefined,
     ws: wsPort === undefined ? undefined : { host, port: wsPort, path: '/mqtt' },
     ops: { host, port: int('ORFLEET_BROKER_OPS_PORT', 9101, 0, 65_535) },
     databaseUrl,

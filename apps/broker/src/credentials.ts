@@ -91,6 +91,32 @@ export class CredentialStore {
     };
   }
 
+  /**
+   * A client that presented a certificate signed by the broker's CA: the certificate's CN is the
+   * device id; the registry must still know the device and have it active.
+   */
+  async checkCertificate(clientId: string, commonName: string): Promise<CheckResult> {
+    if (clientId !== commonName && !clientId.startsWith(`${commonName}:`)) {
+      return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
+    }
+    let row: DeviceRow | undefined;
+    try {
+      row = await this.device(commonName);
+    } catch {
+      return { ok: false, reason: 'CREDENTIAL_STORE_DOWN' };
+    }
+    if (row === undefined || !isDeviceKind(row.kind))
+      return { ok: false, reason: 'UNKNOWN_DEVICE' };
+    if (row.status !== 'active') return { ok: false, reason: 'RETIRED_DEVICE' };
+    return {
+      ok: true,
+      identity: {
+        type: 'device',
+        address: { siteId: row.site_id, kind: row.kind, deviceId: row.device_id },
+      },
+    };
+  }
+
   private async device(id: string): Promise<DeviceRow | undefined> {
     const now = this.now();
     const hit = this.cache.get(id);
