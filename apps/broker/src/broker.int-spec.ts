@@ -239,6 +239,21 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     );
   });
 
+  it('does not report a device offline when its own reconnect takes the session over', async () => {
+    const watcher = await service();
+    await watcher.subscribeAsync('orfleet/presence/gd-2', { qos: 1 });
+    const states: string[] = [];
+    watcher.on('message', (_topic, payload, packet) => {
+      // the retained state of earlier tests arrives first: only live events count here
+      if (!packet.retain) states.push((JSON.parse(payload.toString()) as { state: string }).state);
+    });
+    await device('gd-2');
+    await device('gd-2'); // same client id: aedes closes the first session
+    await new Promise((r) => setTimeout(r, 300));
+    expect(states.at(-1)).toBe('online');
+    expect(states.filter((s) => s === 'offline')).toEqual([]);
+  });
+
   it('accepts devices over WebSocket on /mqtt', async () => {
     const gd = await connect(
       { clientId: 'gd-1', username: 'gd-1', password: secret['gd-1'] },

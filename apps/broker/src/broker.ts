@@ -73,10 +73,13 @@ export async function startBroker(
   const pool = new Pool({ connectionString: config.databaseUrl, max: 10 });
   const credentials = new CredentialStore(pool, config.credentialCache, now);
   const identities = new WeakMap<Client, Identity>();
-  const online = new Map<string, string>(); // client id → type label, for the gauge
+  // live session per client id → type label (for the gauge; a takeover replaces the entry)
+  const online = new Map<string, { client: Client; type: string }>();
+  // authenticated sessions not yet ready: aedes closes the session they take over before they are
+  const joining = new Map<string, Client>();
   const metrics = new BrokerMetrics(() => {
     const counts: Record<string, number> = {};
-    for (const type of online.values()) counts[type] = (counts[type] ?? 0) + 1;
+    for (const { type } of online.values()) counts[type] = (counts[type] ?? 0) + 1;
     return counts;
   });
   // log each refusal reason once, then only count it (a misconfigured fleet retries forever)
@@ -119,6 +122,7 @@ export async function startBroker(
         (result) => {
           if (result.ok) {
             identities.set(client, result.identity);
+            joining.set(client.id, client);
             return done(null, true);
           }
           metrics.refused.inc({ reason: result.reason });
@@ -235,14 +239,26 @@ export async function startBroker(
   };
   const reasons = new WeakMap<Client, string>();
   aedes.on('clientReady', (client) => {
+    if (joining.get(client.id) === client) joining.delete(client.id);
     const identity = identities.get(client);
-    online.set(client.id, identity?.type === 'device' ? identity.address.kind : 'service');
+    online.set(client.id, {
+      client,
+      type: identity?.type === 'device' ? identity.address.kind : 'service',
+    });
     presence(client, 'online', 'connect');
+  });
+  // a session that fails before it is ready leaves nothing behind
+  aedes.on('connectionError', (client) => {
+    if (joining.get(client.id) === client) joining.delete(client.id);
   });
   aedes.on('keepaliveTimeout', (client) => reasons.set(client, 'keepalive_timeout'));
   aedes.on('clientError', (client) => reasons.set(client, reasons.get(client) ?? 'error'));
   aedes.on('clientDisconnect', (client) => {
+    // a session taken over by a reconnect of the same client id is not the device going offline
+    if (online.get(client.id)?.client !== client) return;
     online.delete(client.id);
+    const successor = joining.get(client.id);
+    if (successor !== undefined && successor !== client && !successor.closed) return;
     presence(client, 'offline', reasons.get(client) ?? 'disconnect');
   });
   aedes.on('publish', (packet, client) => {
