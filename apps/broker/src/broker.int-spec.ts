@@ -278,6 +278,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
           ORFLEET_BROKER_BAN_MS: '1500',
           ORFLEET_BROKER_FLOOD_LIMITS: 'default=5',
           ORFLEET_BROKER_FLOOD_GRACE_MS: '1000',
+          ORFLEET_BROKER_OFFLINE_QUEUE_MAX: '5',
           ORFLEET_LOG_LEVEL: 'silent',
         }),
       );
@@ -310,6 +311,41 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
       expect(body).toMatch(/orfleet_broker_connections_refused_total\{reason="FLAPPING"\} 1/);
       expect(body).toMatch(/orfleet_broker_connections_refused_total\{reason="BANNED"\} [1-9]/);
+    });
+
+    it('keeps at most the bound of messages for an offline session, counting the rest', async () => {
+      const session = {
+        clean: false,
+        clientId: 'gd-1',
+        username: 'gd-1',
+        password: secret['gd-1'],
+      };
+      const url = `mqtt://127.0.0.1:${strict.mqttPort}`;
+      const first = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...session });
+      await first.subscribeAsync('or/st-anne/gown_dispenser/gd-1/cmd/#', { qos: 1 });
+      await first.endAsync();
+      const api = await connectAsync(url, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        clientId: 'api-test',
+        username: 'svc:test-device-service',
+        password: t.tokens['device-service'],
+      });
+      for (let i = 0; i < 8; i++) {
+        await api.publishAsync(`or/st-anne/gown_dispenser/gd-1/cmd/c${i}`, '{}', { qos: 1 });
+      }
+      await api.endAsync();
+      const received: string[] = [];
+      const back = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...session });
+      back.on('message', (topic) => received.push(topic.split('/').pop() ?? ''));
+      const deadline = Date.now() + 3_000;
+      while (received.length < 5 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+      await back.endAsync();
+      expect(received).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      expect(body).toMatch(/orfleet_broker_offline_dropped_total 3/);
     });
 
     it('throttles a flooding device, then disconnects it', async () => {

@@ -20,6 +20,7 @@ import { PRESENCE_ROOT } from './identity';
 import type { Identity } from './identity';
 import { BrokerMetrics } from './metrics';
 import { ConnectionGuard, FloodGate } from './guards.rules';
+import { boundedMemoryPersistence } from './offline-queue';
 import { guardPacketSize } from './packet-guard';
 
 /** CONNACK return codes (MQTT-3.1.1 3.2.2.3). */
@@ -94,7 +95,17 @@ export async function startBroker(
   const addresses = new WeakMap<Duplex, string>();
   const gates = new WeakMap<Client, FloodGate>();
 
+  const offline = boundedMemoryPersistence(config.offlineQueueMax, (clientId) => {
+    metrics.offlineDropped.inc();
+    logOnce(
+      'offline-drop',
+      `offline queue full (${config.offlineQueueMax}): newer messages dropped`,
+      { clientId },
+    );
+  });
+
   const aedes = await Aedes.createBroker({
+    persistence: offline.persistence,
     keepaliveLimit: config.keepalive.maxS,
     authenticate: (client, username, password, done) => {
       // rate limits, flapping bans and the connection cap, before any credential is looked up;
@@ -239,6 +250,7 @@ export async function startBroker(
   };
   const reasons = new WeakMap<Client, string>();
   aedes.on('clientReady', (client) => {
+    offline.resume(client.id);
     if (joining.get(client.id) === client) joining.delete(client.id);
     const identity = identities.get(client);
     online.set(client.id, {

@@ -33,6 +33,8 @@ export interface BrokerConfig {
   };
   readonly keepalive: { readonly minS: number; readonly maxS: number };
   readonly guard: ConnectionGuardConfig;
+  /** QoS 1 messages kept for one offline clean=false session at most. */
+  readonly offlineQueueMax: number;
   /** Publishes per second a device may send, by kind (`default` for the rest). */
   readonly flood: { readonly perKind: Readonly<Record<string, number>>; readonly graceMs: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -124,6 +126,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       },
       maxConnections: int('ORFLEET_BROKER_MAX_CONNECTIONS', 100_000, 1, 10_000_000),
     },
+    offlineQueueMax: int('ORFLEET_BROKER_OFFLINE_QUEUE_MAX', 1_000, 1, 1_000_000),
     flood: {
       perKind: floodLimits(
         env['ORFLEET_BROKER_FLOOD_LIMITS'] ?? 'default=20,base_station=100',

@@ -36,6 +36,11 @@ export class BrokerMetrics {
     help: 'Devices disconnected for flooding past the grace period',
     registers: [this.registry],
   });
+  readonly offlineDropped = new Counter({
+    name: 'orfleet_broker_offline_dropped_total',
+    help: 'Messages dropped because an offline session queue was full',
+    registers: [this.registry],
+  });
   readonly connected: Gauge<'type'>;
 
   constructor(connectedBy: () => Record<string, number>) {
