@@ -73,6 +73,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
   });
 
   const clients: MqttClient[] = [];
+  let sessions = 0;
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
   });
@@ -95,7 +96,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     connect({ clientId: id, username: id, password: secret[id], ...extra });
   const service = () =>
     connect({
-      clientId: 'ingest-test',
+      clientId: `svc:test-device-service:${++sessions}`,
       username: 'svc:test-device-service',
       password: t.tokens['device-service'],
     });
@@ -133,13 +134,22 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     ['a client id that is not the device', { clientId: 'gd-2', username: 'gd-1' }, 2],
     [
       'an unknown service token',
-      { clientId: 'svc', username: 'svc:ingest', password: 'orf_nope' },
+      { clientId: 'svc:ingest', username: 'svc:ingest', password: 'orf_nope' },
       4,
     ],
   ])('refuses %s', async (_label, options, code) => {
     const opts = { ...options } as IClientOptions;
     if (opts.clientId === 'gd-2' && opts.username === 'gd-1') opts.password = secret['gd-1'];
     expect(await refusal(opts)).toBe(code);
+  });
+
+  it("refuses a service account taking a device's client id (and so its session)", async () => {
+    const options = {
+      clientId: 'gd-1',
+      username: 'svc:test-device-service',
+      password: t.tokens['device-service'],
+    };
+    expect(await refusal(options)).toBe(2);
   });
 
   it('refuses a retired device with CONNACK 5 (not authorized)', async () => {
@@ -327,7 +337,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       const api = await connectAsync(url, {
         protocolVersion: 4,
         reconnectPeriod: 0,
-        clientId: 'api-test',
+        clientId: 'svc:test-device-service:api',
         username: 'svc:test-device-service',
         password: t.tokens['device-service'],
       });

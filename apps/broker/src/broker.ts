@@ -250,8 +250,11 @@ export async function startBroker(
   };
   const reasons = new WeakMap<Client, string>();
   aedes.on('clientReady', (client) => {
-    offline.resume(client.id);
     if (joining.get(client.id) === client) joining.delete(client.id);
+    // aedes 1.2 still reports a client ready whose socket closed during its CONNECT (found by
+    // the fuzz test): it is gone, and its disconnect has already been seen
+    if (client.closed) return;
+    offline.resume(client.id);
     const identity = identities.get(client);
     online.set(client.id, {
       client,

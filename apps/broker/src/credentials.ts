@@ -66,7 +66,13 @@ export class CredentialStore {
     if (username === undefined || password === undefined || password.length === 0) {
       return { ok: false, reason: 'NO_CREDENTIALS' };
     }
-    if (username.startsWith(SERVICE_PREFIX)) return this.checkService(username, password);
+    if (username.startsWith(SERVICE_PREFIX)) {
+      // a service's session is its own: it may not take the client id (and session) of a device
+      if (clientId !== username && !clientId.startsWith(`${username}:`)) {
+        return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
+      }
+      return this.checkService(username, password);
+    }
     // [MQTT-3.1.3-*] the client id names the session: it must be the device's own
     if (clientId !== username && !clientId.startsWith(`${username}:`)) {
       return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
