@@ -9,7 +9,7 @@ import { startTestApi } from '../../api/test/harness';
 import type { TestApi } from '../../api/test/harness';
 import { startBroker } from './broker';
 import type { RunningBroker } from './broker';
-import { loadConfig } from './config';
+import { registerFleet, testBrokerConfig } from '../test/broker-test-kit';
 
 /**
  * Fuzz test of the real broker (aedes + auth/ACL/packet-size guard, PostgreSQL credentials):
@@ -113,49 +113,24 @@ describe('broker under fuzzing (real aedes, raw TCP, PostgreSQL)', () => {
     }
   };
 
-  const register = async (id: string, kind: string) => {
-    const res = await t.request<{ secret: string }>('POST', '/api/v1/devices', {
-      body: {
-        id,
-        kind,
-        model: 'M-1',
-        serial: `SN-${id}`,
-        siteId: SITE,
-        installDate: '2026-01-01',
-      },
-    });
-    if (res.status !== 201)
-      throw new Error(`register ${id}: ${res.status} ${JSON.stringify(res.body)}`);
-    secret[id] = res.body.secret;
-  };
-
   beforeAll(async () => {
     t = await startTestApi();
-    await t.request('POST', '/api/v1/sites', {
-      body: { id: SITE, name: 'St Anne', zone: 'city', timezone: 'UTC', region: 'east' },
-    });
-    for (const [id, kind] of [
-      [GOOD, 'gown_dispenser'],
-      ['gd-2', 'gown_dispenser'],
-      ['bs-1', 'base_station'],
-    ] as const) {
-      await register(id, kind);
-    }
+    Object.assign(
+      secret,
+      await registerFleet(t, SITE, [
+        [GOOD, 'gown_dispenser'],
+        ['gd-2', 'gown_dispenser'],
+        ['bs-1', 'base_station'],
+      ]),
+    );
     broker = await startBroker(
-      loadConfig({
-        DATABASE_URL: t.databaseUrl,
-        ORFLEET_BROKER_PORT: '0',
-        ORFLEET_BROKER_WS_PORT: '0',
-        ORFLEET_BROKER_OPS_PORT: '0',
+      testBrokerConfig(t, {
         ORFLEET_BROKER_MAX_PACKET_BYTES: String(MAX_PACKET_BYTES),
-        // as in broker.int-spec.ts: the connection guard-rails (rates, flapping bans) would stop
-        // most inputs before the parser, authentication and ACLs, which are what is fuzzed here
-        ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
-        ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
+        // the connection guard-rails (rates, flapping bans) would stop most inputs before the
+        // parser, authentication and ACLs, which are what is fuzzed here
         ORFLEET_BROKER_FLAP_MAX_CONNECTS: '100000',
         ORFLEET_BROKER_CONNECT_RATE_PER_IP: '1000000',
         ORFLEET_BROKER_CONNECT_BURST_PER_IP: '1000000',
-        ORFLEET_LOG_LEVEL: 'silent',
       }),
     );
   });

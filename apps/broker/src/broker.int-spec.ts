@@ -9,7 +9,7 @@ import { startTestApi } from '../../api/test/harness';
 import type { TestApi } from '../../api/test/harness';
 import { startBroker } from './broker';
 import type { RunningBroker } from './broker';
-import { loadConfig } from './config';
+import { registerFleet, testBrokerConfig } from '../test/broker-test-kit';
 
 /**
  * The broker for real: aedes on ephemeral TCP/WebSocket ports, MQTT.js clients, devices and
@@ -20,50 +20,23 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
   let broker: RunningBroker;
   const secret: Record<string, string> = {};
 
-  const register = async (id: string, kind: string) => {
-    const res = await t.request<{ secret: string }>('POST', '/api/v1/devices', {
-      body: {
-        id,
-        kind,
-        model: 'M-1',
-        serial: `SN-${id}`,
-        siteId: 'st-anne',
-        installDate: '2026-01-01',
-      },
-    });
-    if (res.status !== 201)
-      throw new Error(`register ${id}: ${res.status} ${JSON.stringify(res.body)}`);
-    secret[id] = res.body.secret;
-  };
-
   beforeAll(async () => {
     t = await startTestApi();
-    await t.request('POST', '/api/v1/sites', {
-      body: { id: 'st-anne', name: 'St Anne', zone: 'city', timezone: 'UTC', region: 'east' },
-    });
-    for (const [id, kind] of [
-      ['gd-1', 'gown_dispenser'],
-      ['gd-2', 'gown_dispenser'],
-      ['gd-old', 'gown_dispenser'],
-      ['gd-rot', 'gown_dispenser'],
-      ['bs-1', 'base_station'],
-    ]) {
-      await register(id as string, kind as string);
-    }
+    Object.assign(
+      secret,
+      await registerFleet(t, 'st-anne', [
+        ['gd-1', 'gown_dispenser'],
+        ['gd-2', 'gown_dispenser'],
+        ['gd-old', 'gown_dispenser'],
+        ['gd-rot', 'gown_dispenser'],
+        ['bs-1', 'base_station'],
+      ]),
+    );
     await t.request('PATCH', '/api/v1/devices/gd-old', { body: { status: 'retired' } });
     broker = await startBroker(
-      loadConfig({
-        DATABASE_URL: t.databaseUrl,
-        ORFLEET_BROKER_PORT: '0',
-        ORFLEET_BROKER_WS_PORT: '0',
-        ORFLEET_BROKER_OPS_PORT: '0',
+      testBrokerConfig(t, {
         ORFLEET_BROKER_MAX_PACKET_BYTES: '65536',
         ORFLEET_BROKER_CREDENTIAL_TTL_MS: '300',
-        // these tests reconnect the same devices often: the guard-rails get their own broker below
-        ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
-        ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
-        ORFLEET_BROKER_FLAP_MAX_CONNECTS: '1000',
-        ORFLEET_LOG_LEVEL: 'silent',
       }),
     );
   });
@@ -277,19 +250,13 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     let strict: RunningBroker;
     beforeAll(async () => {
       strict = await startBroker(
-        loadConfig({
-          DATABASE_URL: t.databaseUrl,
-          ORFLEET_BROKER_PORT: '0',
+        testBrokerConfig(t, {
           ORFLEET_BROKER_WS_PORT: 'off',
-          ORFLEET_BROKER_OPS_PORT: '0',
-          ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
-          ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
           ORFLEET_BROKER_FLAP_MAX_CONNECTS: '3',
           ORFLEET_BROKER_BAN_MS: '1500',
           ORFLEET_BROKER_FLOOD_LIMITS: 'default=5',
           ORFLEET_BROKER_FLOOD_GRACE_MS: '1000',
           ORFLEET_BROKER_OFFLINE_QUEUE_MAX: '5',
-          ORFLEET_LOG_LEVEL: 'silent',
         }),
       );
     });
@@ -379,19 +346,12 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     beforeAll(async () => {
       pki = makePki(['gd-1']);
       secure = await startBroker(
-        loadConfig({
-          DATABASE_URL: t.databaseUrl,
-          ORFLEET_BROKER_PORT: '0',
+        testBrokerConfig(t, {
           ORFLEET_BROKER_WS_PORT: 'off',
-          ORFLEET_BROKER_OPS_PORT: '0',
           ORFLEET_BROKER_TLS_PORT: '0',
           ORFLEET_BROKER_TLS_CERT: pki.serverCert,
           ORFLEET_BROKER_TLS_KEY: pki.serverKey,
           ORFLEET_BROKER_TLS_CA: pki.caCert,
-          ORFLEET_BROKER_CONNECT_RATE_PER_CLIENT: '1000',
-          ORFLEET_BROKER_CONNECT_BURST_PER_CLIENT: '1000',
-          ORFLEET_BROKER_FLAP_MAX_CONNECTS: '1000',
-          ORFLEET_LOG_LEVEL: 'silent',
         }),
       );
     });

@@ -36,6 +36,10 @@ const DEVICE_SQL =
 const SERVICE_SQL = `SELECT name FROM api_token
   WHERE secret_sha256 = $1 AND revoked_at IS NULL AND role IN ('device-service', 'admin')`;
 
+/** `account` itself, or `account:<suffix>` for a second session of the same account. */
+const ownsClientId = (clientId: string, account: string): boolean =>
+  clientId === account || clientId.startsWith(`${account}:`);
+
 const sha256 = (secret: Buffer | string) => createHash('sha256').update(secret).digest('hex');
 
 function sameHex(a: string, b: string): boolean {
@@ -66,35 +70,13 @@ export class CredentialStore {
     if (username === undefined || password === undefined || password.length === 0) {
       return { ok: false, reason: 'NO_CREDENTIALS' };
     }
-    if (username.startsWith(SERVICE_PREFIX)) {
-      // a service's session is its own: it may not take the client id (and session) of a device
-      if (clientId !== username && !clientId.startsWith(`${username}:`)) {
-        return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
-      }
-      return this.checkService(username, password);
-    }
-    // [MQTT-3.1.3-*] the client id names the session: it must be the device's own
-    if (clientId !== username && !clientId.startsWith(`${username}:`)) {
-      return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
-    }
-    let row: DeviceRow | undefined;
-    try {
-      row = await this.device(username);
-    } catch {
-      return { ok: false, reason: 'CREDENTIAL_STORE_DOWN' };
-    }
-    if (row === undefined || !isDeviceKind(row.kind))
-      return { ok: false, reason: 'UNKNOWN_DEVICE' };
-    if (!sameHex(sha256(password), row.secret_sha256.trim()))
-      return { ok: false, reason: 'BAD_SECRET' };
-    if (row.status !== 'active') return { ok: false, reason: 'RETIRED_DEVICE' };
-    return {
-      ok: true,
-      identity: {
-        type: 'device',
-        address: { siteId: row.site_id, kind: row.kind, deviceId: row.device_id },
-      },
-    };
+    // [MQTT-3.1.3-*] the client id names the session: it must be the account's own, so no one
+    // (a service account included) can take over a device's session
+    if (!ownsClientId(clientId, username)) return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
+    if (username.startsWith(SERVICE_PREFIX)) return this.checkService(username, password);
+    return this.deviceIdentity(username, (row) =>
+      sameHex(sha256(password), row.secret_sha256.trim()),
+    );
   }
 
   /**
@@ -102,17 +84,24 @@ export class CredentialStore {
    * device id; the registry must still know the device and have it active.
    */
   async checkCertificate(clientId: string, commonName: string): Promise<CheckResult> {
-    if (clientId !== commonName && !clientId.startsWith(`${commonName}:`)) {
-      return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
-    }
+    if (!ownsClientId(clientId, commonName)) return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
+    return this.deviceIdentity(commonName, () => true);
+  }
+
+  /** The device's identity when the registry knows it, `proven` holds and it is active. */
+  private async deviceIdentity(
+    deviceId: string,
+    proven: (row: DeviceRow) => boolean,
+  ): Promise<CheckResult> {
     let row: DeviceRow | undefined;
     try {
-      row = await this.device(commonName);
+      row = await this.device(deviceId);
     } catch {
       return { ok: false, reason: 'CREDENTIAL_STORE_DOWN' };
     }
     if (row === undefined || !isDeviceKind(row.kind))
       return { ok: false, reason: 'UNKNOWN_DEVICE' };
+    if (!proven(row)) return { ok: false, reason: 'BAD_SECRET' };
     if (row.status !== 'active') return { ok: false, reason: 'RETIRED_DEVICE' };
     return {
       ok: true,
