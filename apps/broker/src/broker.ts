@@ -94,6 +94,7 @@ export async function startBroker(
   const guard = new ConnectionGuard(config.guard);
   const addresses = new WeakMap<Duplex, string>();
   const gates = new WeakMap<Client, FloodGate>();
+  const expelled = new WeakSet<Client>();
 
   const offline = boundedMemoryPersistence(config.offlineQueueMax, (clientId) => {
     metrics.offlineDropped.inc();
@@ -210,9 +211,13 @@ export async function startBroker(
       );
       gates.set(client, gate);
     }
+    // publishes held back while the flooder is being disconnected go nowhere
+    if (client.closed || expelled.has(client)) return callback(new Error('flooding'));
     const decision = gate.admit(now(), retry);
     if (decision.action === 'pass') return callback(null);
     if (decision.action === 'disconnect') {
+      // aedes authorises a client's publishes concurrently: count the flooder once
+      expelled.add(client);
       metrics.floodDisconnects.inc();
       logOnce(
         'flood',
