@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { Pool } from 'pg';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { CHANNELS } from '@orfleet/devices';
 import { mayPublish, maySubscribe } from './acl.rules';
 import type { BrokerConfig } from './config';
 import { CredentialStore } from './credentials';
@@ -41,6 +42,17 @@ export interface RunningBroker {
   readonly opsPort: number;
   readonly metrics: BrokerMetrics;
   close(): Promise<void>;
+}
+
+/** The channel a topic ends with (`/heartbeat`…), `cmd` for commands, else `other`. */
+function channelOf(topic: string): string {
+  for (const channel of CHANNELS) {
+    // '/' (47) before the channel: `or/…/heartbeat`, not `…xheartbeat`
+    if (topic.endsWith(channel) && topic.charCodeAt(topic.length - channel.length - 1) === 47) {
+      return channel;
+    }
+  }
+  return topic.includes('/cmd/') ? 'cmd' : 'other';
 }
 
 /** The CN of a client certificate the TLS listener verified against its CA, if any. */
@@ -281,10 +293,14 @@ export async function startBroker(
     if (successor !== undefined && successor !== client && !successor.closed) return;
     presence(client, 'offline', reasons.get(client) ?? 'disconnect');
   });
+  // per message: no split, no label object (children bound once)
+  const inByChannel = Object.fromEntries(
+    [...CHANNELS, 'cmd', 'other'].map((c) => [c, metrics.messagesIn.labels(c)]),
+  );
   aedes.on('publish', (packet, client) => {
     if (client === null) return;
-    const channel = packet.topic.split('/')[4] ?? 'other';
-    metrics.messagesIn.inc({ channel });
+    const channel = channelOf(packet.topic);
+    inByChannel[channel]?.inc();
   });
 
   const handle = (socket: Duplex, ip: string | undefined) => {
