@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
+    // graceful, but bounded (as the broker): a hung close must not keep Ctrl-C from working
+    setTimeout(() => process.exit(1), 10_000).unref();
     api.close().then(
       () => process.exit(0),
       (error: unknown) => {
