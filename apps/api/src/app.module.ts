@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { DevicesModule } from './devices/devices.module';
 import { PartsModule } from './parts/parts.module';
 import { TicketsModule } from './tickets/tickets.module';
@@ -15,7 +16,14 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuthModule, DevicesModule, PartsModule, TicketsModule],
+      imports: [
+        CoreModule.register(deps),
+        AuthModule,
+        DevicesModule,
+        BrokerAuthModule,
+        PartsModule,
+        TicketsModule,
+      ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

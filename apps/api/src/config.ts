@@ -29,6 +29,12 @@ export interface ApiConfig {
    * always show at once; other processes' writes after at most this long. 0: share in-flight only.
    */
   readonly listCacheMs: number;
+  /**
+   * How long the broker-auth endpoints reuse a device's credential or a service account's tokens.
+   * A change made through this API process applies at once; one made elsewhere (another API
+   * process, SQL) after at most this long.
+   */
+  readonly brokerAuthCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +103,7 @@ export function loadConfig(env: Env): ApiConfig {
     },
     tokenCacheMs: int('ORFLEET_TOKEN_CACHE_MS', 30_000, 0, 3_600_000),
     listCacheMs: int('ORFLEET_LIST_CACHE_MS', 500, 0, 60_000),
+    brokerAuthCacheMs: int('ORFLEET_BROKER_AUTH_CACHE_MS', 10_000, 0, 3_600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -37,6 +37,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       testBrokerConfig(t, {
         ORFLEET_BROKER_MAX_PACKET_BYTES: '65536',
         ORFLEET_BROKER_CREDENTIAL_TTL_MS: '300',
+        ORFLEET_BROKER_KEEPALIVE_MIN_S: '1',
       }),
     );
   });
@@ -219,6 +220,65 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
     socket.destroy();
     expect(states.map((s) => `${s.state}:${s.reason}`)).toEqual(
       expect.arrayContaining(['online:connect', 'offline:disconnect', 'offline:keepalive_timeout']),
+    );
+  });
+
+  it("publishes a vanished device's will and says so in its presence event", async () => {
+    const watcher = await service();
+    await watcher.subscribeAsync('orfleet/presence/gd-1', { qos: 1 });
+    await watcher.subscribeAsync('or/st-anne/gown_dispenser/gd-1/fault', { qos: 1 });
+    const willArrived = new Promise<string>((resolve) =>
+      watcher.on('message', (topic, payload) => {
+        if (topic.endsWith('/fault')) resolve(payload.toString());
+      }),
+    );
+    const offline = new Promise<Record<string, unknown>>((resolve) =>
+      watcher.on('message', (_topic, payload, packet) => {
+        if (packet.retain) return;
+        const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+        if (body['state'] === 'offline') resolve(body);
+      }),
+    );
+    const will = {
+      topic: 'or/st-anne/gown_dispenser/gd-1/fault',
+      payload: Buffer.from('{"lost":true}'),
+      qos: 1 as const,
+      retain: false,
+    };
+    const gd = await device('gd-1', { will });
+    gd.stream.destroy(); // no DISCONNECT: the connection is lost
+    const event = await offline;
+    expect(event).toMatchObject({
+      device: 'gd-1',
+      state: 'offline',
+      reason: 'connection_lost',
+      will: true,
+    });
+    expect(await willArrived).toBe('{"lost":true}');
+
+    // a clean DISCONNECT publishes no will, and says so
+    const next = new Promise<Record<string, unknown>>((resolve) =>
+      watcher.on('message', (_topic, payload, packet) => {
+        const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+        if (!packet.retain && body['state'] === 'offline' && body['reason'] === 'disconnect')
+          resolve(body);
+      }),
+    );
+    const again = await device('gd-1', { will });
+    await again.endAsync();
+    expect(await next).toMatchObject({ device: 'gd-1', will: false });
+  });
+
+  it.each([
+    ['0 (disabled)', 0],
+    ['above the maximum', 601],
+  ])('refuses keepalive %s with CONNACK 2, as Mosquitto does', async (_label, keepalive) => {
+    expect(
+      await refusal({ clientId: 'gd-2', username: 'gd-2', password: secret['gd-2'], keepalive }),
+    ).toBe(2);
+    const body = await (await fetch(`http://127.0.0.1:${broker.opsPort}/metrics`)).text();
+    expect(body).toMatch(
+      /orfleet_broker_connections_refused_total\{reason="KEEPALIVE_OUT_OF_BOUNDS"\} [1-9]/,
     );
   });
 

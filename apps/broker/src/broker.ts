@@ -12,22 +12,23 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { Pool } from 'pg';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { CHANNELS } from '@orfleet/devices';
-import { mayPublish, maySubscribe } from './acl.rules';
+import { CHANNELS, PRESENCE_ROOT, mayPublish, maySubscribe } from '@orfleet/devices';
+import type { Identity, RefusalReason } from '@orfleet/devices';
 import type { BrokerConfig } from './config';
 import { CredentialStore } from './credentials';
-import type { RefusalReason } from './credentials';
-import { PRESENCE_ROOT } from './identity';
-import type { Identity } from './identity';
 import { BrokerMetrics } from './metrics';
 import { ConnectionGuard, FloodGate } from './guards.rules';
-import { boundedMemoryPersistence } from './offline-queue';
+import memoryPersistence from 'aedes-persistence';
+import { boundOfflineQueues } from './offline-queue';
+import { redisBackends } from './cluster';
+import { keepaliveVerdict } from './keepalive.rules';
 import { guardPacketSize } from './packet-guard';
 
 /** CONNACK return codes (MQTT-3.1.1 3.2.2.3). */
-const RETURN_CODE: Readonly<Record<RefusalReason, 2 | 3 | 4 | 5>> = {
+const RETURN_CODE: Readonly<Record<RefusalReason | 'KEEPALIVE_OUT_OF_BOUNDS', 2 | 3 | 4 | 5>> = {
   CLIENT_ID_MISMATCH: 2, // identifier rejected
   CREDENTIAL_STORE_DOWN: 3, // server unavailable
+  KEEPALIVE_OUT_OF_BOUNDS: 2, // as Mosquitto answers a 3.1.1 client over max_keepalive
   NO_CREDENTIALS: 4, // bad user name or password
   UNKNOWN_DEVICE: 4,
   BAD_SECRET: 4,
@@ -108,19 +109,45 @@ export async function startBroker(
   const gates = new WeakMap<Client, FloodGate>();
   const expelled = new WeakSet<Client>();
 
-  const offline = boundedMemoryPersistence(config.offlineQueueMax, (clientId) => {
-    metrics.offlineDropped.inc();
-    logOnce(
-      'offline-drop',
-      `offline queue full (${config.offlineQueueMax}): newer messages dropped`,
-      { clientId },
-    );
-  });
+  // one process with memory persistence, or several sharing subscriptions and sessions in Redis
+  const cluster =
+    config.redisUrl === undefined
+      ? undefined
+      : redisBackends(config.redisUrl, config.offlineQueueMax);
+  const offline = boundOfflineQueues(
+    cluster?.persistence ?? memoryPersistence(),
+    config.offlineQueueMax,
+    (clientId) => {
+      metrics.offlineDropped.inc();
+      logOnce(
+        'offline-drop',
+        `offline queue full (${config.offlineQueueMax}): newer messages dropped`,
+        { clientId },
+      );
+    },
+  );
+  // the keepalive each client asked for, checked in authenticate (aedes' own keepaliveLimit
+  // answers with return code 6, which MQTT 3.1.1 does not define)
+  const keepalives = new WeakMap<Client, number>();
 
   const aedes = await Aedes.createBroker({
     persistence: offline.persistence,
-    keepaliveLimit: config.keepalive.maxS,
+    ...(cluster === undefined ? {} : { mq: cluster.mq }),
+    preConnect: (client, packet, done) => {
+      keepalives.set(client, packet.keepalive ?? 0);
+      done(null, true);
+    },
     authenticate: (client, username, password, done) => {
+      const keepalive = keepaliveVerdict(keepalives.get(client) ?? 0, config.keepalive);
+      if (!keepalive.ok) {
+        metrics.refused.inc({ reason: 'KEEPALIVE_OUT_OF_BOUNDS' });
+        logOnce('refused:KEEPALIVE_OUT_OF_BOUNDS', `connection refused: ${keepalive.detail}`, {
+          clientId: client.id,
+        });
+        const error = new Error(keepalive.detail) as AuthenticateError;
+        error.returnCode = RETURN_CODE.KEEPALIVE_OUT_OF_BOUNDS;
+        return done(error, false);
+      }
       // rate limits, flapping bans and the connection cap, before any credential is looked up;
       // answered with a CONNACK (a silent close would leave well-behaved clients guessing)
       const ip = addresses.get(client.conn) ?? 'unknown';
@@ -165,12 +192,19 @@ export async function startBroker(
       );
     },
     authorizePublish: (client, packet, callback) => {
-      if (client === null) return callback(null); // the broker's own (presence, wills)
+      if (client === null) return callback(null); // the broker's own (presence)
       const identity = identities.get(client);
+      // aedes publishes a client's will through this hook as its connection ends
+      const isWill = (client as { will?: unknown }).will === packet;
       const verdict =
         identity === undefined
           ? { ok: false as const, reason: 'NOT_ALLOWED' as const, detail: 'unauthenticated' }
           : mayPublish(identity, packet.topic, packet.qos);
+      if (verdict.ok && isWill) {
+        // one last message as the connection ends (MQTT-3.1.2-8): not subject to flood control
+        willed.add(client);
+        return callback(null);
+      }
       if (verdict.ok) {
         return identity?.type === 'device'
           ? throttle(client, identity.address.kind, callback)
@@ -242,6 +276,7 @@ export async function startBroker(
     setTimeout(() => throttle(client, kind, callback, true), decision.ms).unref();
   };
 
+  const willed = new WeakSet<Client>();
   const presence = (client: Client, state: 'online' | 'offline', reason: string) => {
     const identity = identities.get(client);
     if (identity?.type !== 'device') return;
@@ -251,6 +286,7 @@ export async function startBroker(
       kind: identity.address.kind,
       state,
       reason,
+      ...(state === 'offline' ? { will: willed.has(client) } : {}),
       at: now(),
     });
     aedes.publish(
@@ -291,7 +327,9 @@ export async function startBroker(
     online.delete(client.id);
     const successor = joining.get(client.id);
     if (successor !== undefined && successor !== client && !successor.closed) return;
-    presence(client, 'offline', reasons.get(client) ?? 'disconnect');
+    // aedes marks a session that ended with a DISCONNECT packet (and so publishes no will)
+    const clean = (client as { _disconnected?: boolean })._disconnected === true;
+    presence(client, 'offline', reasons.get(client) ?? (clean ? 'disconnect' : 'connection_lost'));
   });
   // per message: no split, no label object (children bound once)
   const inByChannel = Object.fromEntries(
@@ -352,15 +390,19 @@ export async function startBroker(
     if (req.url === '/healthz')
       return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (req.url === '/readyz') {
-      pool.query('SELECT 1').then(
+      Promise.all([pool.query('SELECT 1'), cluster?.ping()]).then(
         () =>
           res
             .writeHead(aedes.closed ? 503 : 200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ status: aedes.closed ? 'closing' : 'ready' })),
         () =>
-          res
-            .writeHead(503, { 'content-type': 'application/json' })
-            .end('{"status":"not ready","checks":{"database":"unreachable"}}'),
+          res.writeHead(503, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              status: 'not ready',
+              reason:
+                cluster === undefined ? 'database unreachable' : 'database or Redis unreachable',
+            }),
+          ),
       );
       return;
     }
@@ -379,7 +421,10 @@ export async function startBroker(
     res.writeHead(404).end();
   });
   const opsPort = await listen(ops, config.ops.port, config.ops.host);
-  log.info({ mqttPort, wsPort, opsPort }, 'broker listening');
+  log.info(
+    { mqttPort, wsPort, opsPort, cluster: cluster === undefined ? 'single process' : 'redis' },
+    'broker listening',
+  );
 
   return {
     mqttPort,
@@ -398,6 +443,7 @@ export async function startBroker(
         wsHttp ? wsHttp.close(() => resolve()) : resolve(),
       );
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await cluster?.close();
       await Promise.all([mqttClosed, tlsClosed, wsClosed]);
       await new Promise<void>((resolve) => ops.close(() => resolve()));
       await pool.end();

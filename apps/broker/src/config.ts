@@ -37,6 +37,11 @@ export interface BrokerConfig {
   readonly offlineQueueMax: number;
   /** Publishes per second a device may send, by kind (`default` for the rest). */
   readonly flood: { readonly perKind: Readonly<Record<string, number>>; readonly graceMs: number };
+  /**
+   * Redis shared by several broker processes (subscriptions, sessions, retained messages, every
+   * publish); unset: one process with everything in memory.
+   */
+  readonly redisUrl: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -83,7 +88,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       'ORFLEET_BROKER_TLS_CERT and ORFLEET_BROKER_TLS_KEY: set both (PEM files) or neither',
     );
   }
+  const redisUrl = env['REDIS_URL'] || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    problems.push(
+      `REDIS_URL: expected redis://[:password@]host:port[/db] or rediss://…, got "${redisUrl}"`,
+    );
+  }
   const config: BrokerConfig = {
+    redisUrl,
     mqtt: { host, port: int('ORFLEET_BROKER_PORT', 1883, 0, 65_535) },
     tls:
       certFile !== undefined && keyFile !== undefined

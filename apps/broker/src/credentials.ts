@@ -1,22 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
-import { isDeviceKind } from '@orfleet/devices';
-import { SERVICE_PREFIX } from './identity';
-import type { Identity } from './identity';
-
-/** Why a connection was refused; each maps to a CONNACK return code (MQTT 3.1.1, 3.2.2.3). */
-export type RefusalReason =
-  | 'UNKNOWN_DEVICE'
-  | 'BAD_SECRET'
-  | 'RETIRED_DEVICE'
-  | 'NO_CREDENTIALS'
-  | 'CLIENT_ID_MISMATCH'
-  | 'UNKNOWN_SERVICE'
-  | 'CREDENTIAL_STORE_DOWN';
-
-export type CheckResult =
-  | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: RefusalReason };
+import { claimOf, deviceVerdict, serviceVerdict } from '@orfleet/devices';
+import type { CheckResult, DeviceRecord, ServiceToken } from '@orfleet/devices';
 
 interface DeviceRow {
   readonly device_id: string;
@@ -26,19 +11,20 @@ interface DeviceRow {
   readonly status: string;
 }
 
+interface Device extends DeviceRecord {
+  readonly secretSha256: string;
+}
+
 type Entry =
-  | { readonly until: number; readonly row: DeviceRow }
-  | { readonly until: number; readonly row: undefined };
+  | { readonly until: number; readonly device: Device }
+  | { readonly until: number; readonly device: undefined };
 
 /** The documented lookup (docs/api.md "Device credentials"). */
 const DEVICE_SQL =
   'SELECT device_id, secret_sha256, site_id, kind, status FROM device_credential WHERE device_id = $1';
-const SERVICE_SQL = `SELECT name FROM api_token
-  WHERE secret_sha256 = $1 AND revoked_at IS NULL AND role IN ('device-service', 'admin')`;
-
-/** `account` itself, or `account:<suffix>` for a second session of the same account. */
-const ownsClientId = (clientId: string, account: string): boolean =>
-  clientId === account || clientId.startsWith(`${account}:`);
+/** The token presented as a service account's password; its role is judged by libs/devices. */
+const SERVICE_SQL =
+  'SELECT name, role FROM api_token WHERE secret_sha256 = $1 AND revoked_at IS NULL';
 
 const sha256 = (secret: Buffer | string) => createHash('sha256').update(secret).digest('hex');
 
@@ -47,6 +33,8 @@ function sameHex(a: string, b: string): boolean {
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
+
+const NO_CREDENTIALS: CheckResult = { ok: false, reason: 'NO_CREDENTIALS' };
 
 /**
  * Device credentials from the API's PostgreSQL, with a bounded in-process cache: found devices
@@ -67,15 +55,13 @@ export class CredentialStore {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<CheckResult> {
-    if (username === undefined || password === undefined || password.length === 0) {
-      return { ok: false, reason: 'NO_CREDENTIALS' };
-    }
-    // [MQTT-3.1.3-*] the client id names the session: it must be the account's own, so no one
-    // (a service account included) can take over a device's session
-    if (!ownsClientId(clientId, username)) return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
-    if (username.startsWith(SERVICE_PREFIX)) return this.checkService(username, password);
-    return this.deviceIdentity(username, (row) =>
-      sameHex(sha256(password), row.secret_sha256.trim()),
+    // the decisions are libs/devices' (shared with the API's broker-auth endpoints)
+    const claim = claimOf(clientId, username, password !== undefined && password.length > 0);
+    if (!claim.ok) return claim;
+    if (password === undefined) return NO_CREDENTIALS;
+    if (claim.type === 'service') return this.checkService(claim.name, password);
+    return this.deviceIdentity(claim.deviceId, (device) =>
+      sameHex(sha256(password), device.secretSha256),
     );
   }
 
@@ -84,57 +70,56 @@ export class CredentialStore {
    * device id; the registry must still know the device and have it active.
    */
   async checkCertificate(clientId: string, commonName: string): Promise<CheckResult> {
-    if (!ownsClientId(clientId, commonName)) return { ok: false, reason: 'CLIENT_ID_MISMATCH' };
+    const claim = claimOf(clientId, commonName, true);
+    if (!claim.ok) return claim;
+    // the CN is looked up as a device id (a `svc:` name is none: refused as unknown)
     return this.deviceIdentity(commonName, () => true);
   }
 
   /** The device's identity when the registry knows it, `proven` holds and it is active. */
   private async deviceIdentity(
     deviceId: string,
-    proven: (row: DeviceRow) => boolean,
+    proven: (device: Device) => boolean,
   ): Promise<CheckResult> {
-    let row: DeviceRow | undefined;
+    let device: Device | undefined;
     try {
-      row = await this.device(deviceId);
+      device = await this.device(deviceId);
     } catch {
       return { ok: false, reason: 'CREDENTIAL_STORE_DOWN' };
     }
-    if (row === undefined || !isDeviceKind(row.kind))
-      return { ok: false, reason: 'UNKNOWN_DEVICE' };
-    if (!proven(row)) return { ok: false, reason: 'BAD_SECRET' };
-    if (row.status !== 'active') return { ok: false, reason: 'RETIRED_DEVICE' };
-    return {
-      ok: true,
-      identity: {
-        type: 'device',
-        address: { siteId: row.site_id, kind: row.kind, deviceId: row.device_id },
-      },
-    };
+    return deviceVerdict(device, proven);
   }
 
-  private async device(id: string): Promise<DeviceRow | undefined> {
+  private async device(id: string): Promise<Device | undefined> {
     const now = this.now();
     const hit = this.cache.get(id);
-    if (hit !== undefined && hit.until > now) return hit.row;
+    if (hit !== undefined && hit.until > now) return hit.device;
     const { rows } = await this.pool.query<DeviceRow>(DEVICE_SQL, [id]);
     const row = rows[0];
+    const device =
+      row === undefined
+        ? undefined
+        : {
+            deviceId: row.device_id,
+            secretSha256: row.secret_sha256.trim(),
+            siteId: row.site_id,
+            kind: row.kind,
+            status: row.status,
+          };
     if (this.cache.size >= this.options.maxEntries) this.cache.clear();
     this.cache.set(id, {
-      row,
-      until: now + (row === undefined ? this.options.negativeTtlMs : this.options.ttlMs),
+      device,
+      until: now + (device === undefined ? this.options.negativeTtlMs : this.options.ttlMs),
     });
-    return row;
+    return device;
   }
 
-  private async checkService(username: string, password: Buffer): Promise<CheckResult> {
-    const name = username.slice(SERVICE_PREFIX.length);
+  private async checkService(name: string, password: Buffer): Promise<CheckResult> {
     try {
-      const { rows } = await this.pool.query<{ name: string }>(SERVICE_SQL, [
+      const { rows } = await this.pool.query<ServiceToken>(SERVICE_SQL, [
         sha256(password.toString('utf8')),
       ]);
-      return rows[0]?.name === name
-        ? { ok: true, identity: { type: 'service', name } }
-        : { ok: false, reason: 'UNKNOWN_SERVICE' };
+      return serviceVerdict(name, rows);
     } catch {
       return { ok: false, reason: 'CREDENTIAL_STORE_DOWN' };
     }

@@ -1,26 +1,29 @@
-import memory from 'aedes-persistence';
+/** What the bound needs of an aedes 1.x persistence (memory or Redis). */
+interface EnqueuingPersistence {
+  outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown): Promise<void>;
+}
 
 /**
- * aedes' in-memory persistence with a bound on each offline session's queue (clean=false
- * devices that are away): at most `max` QoS 1 messages wait for a client; newer ones are dropped
- * and counted (Mosquitto's max_queued_messages, default 1000, drops the same way). The count of
- * a client restarts when it comes back, since aedes then sends its queue; a client that leaves
- * again before acknowledging can hold up to twice the bound. QoS 0 is never queued (aedes).
+ * A bound on each offline session's queue (clean=false devices that are away), around any aedes
+ * persistence: at most `max` QoS 1 messages wait for a client; newer ones are dropped and counted
+ * (Mosquitto's max_queued_messages, default 1000, drops the same way). The count of a client
+ * restarts when it comes back, since aedes then sends its queue; a client that leaves again
+ * before acknowledging can hold up to twice the bound. QoS 0 is never queued (aedes). The count
+ * is kept per broker process: with several processes on Redis a queue may reach `max` × their
+ * number, and the Redis persistence delivers at most `max` of them per CONNECT.
  */
-export function boundedMemoryPersistence(max: number, onDrop: (clientId: string) => void) {
-  const persistence = memory();
+export function boundOfflineQueues<P extends object>(
+  persistence: P,
+  max: number,
+  onDrop: (clientId: string) => void,
+): { persistence: P; resume(clientId: string): void } {
   const queued = new Map<string, number>();
-  const enqueue = persistence.outgoingEnqueueCombi.bind(persistence) as (
-    subs: { clientId: string }[],
-    packet: unknown,
-    cb?: (error?: Error | null) => void,
-  ) => unknown;
+  // aedes-persistence 11's typings still describe the callback API of aedes 0.x; at run time
+  // both persistences are the promise API aedes 1.x calls
+  const target = persistence as unknown as EnqueuingPersistence;
+  const enqueue = target.outgoingEnqueueCombi.bind(target);
   Object.assign(persistence, {
-    outgoingEnqueueCombi(
-      subs: { clientId: string }[],
-      packet: unknown,
-      cb?: (error?: Error | null) => void,
-    ) {
+    outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown): Promise<void> {
       const kept = subs.filter((sub) => {
         const n = queued.get(sub.clientId) ?? 0;
         if (n >= max) {
@@ -30,7 +33,7 @@ export function boundedMemoryPersistence(max: number, onDrop: (clientId: string)
         queued.set(sub.clientId, n + 1);
         return true;
       });
-      return enqueue(kept, packet, cb);
+      return enqueue(kept, packet);
     },
   });
   return {

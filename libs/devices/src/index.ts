@@ -5,6 +5,7 @@ export * from './field-spec';
 export * from './catalog';
 export * from './errors';
 export * from './topics';
+export * from './access';
 export * from './payload-spec';
 export * from './validate';
 export * from './messages';

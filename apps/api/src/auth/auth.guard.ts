@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { PUBLIC_KEY, QUERY_TOKEN_KEY, ROLES_KEY } from './auth.decorators';
 import { AuthError } from './auth.errors';
 import type { Principal } from './principal';
 import { roleAllows } from './roles';
@@ -24,10 +24,20 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const request = context
-      .switchToHttp()
-      .getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
-    const header = request.headers['authorization'];
+    const request = context.switchToHttp().getRequest<{
+      headers: Record<string, string | undefined>;
+      query?: Record<string, unknown>;
+      principal?: Principal;
+    }>();
+    let header = request.headers['authorization'];
+    const inQuery = request.query?.['access_token'];
+    if (
+      header === undefined &&
+      typeof inQuery === 'string' &&
+      this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_KEY, targets)
+    ) {
+      header = `Bearer ${inQuery}`;
+    }
     if (header === undefined) {
       throw new AuthError('AUTH_REQUIRED', 'send an API token: Authorization: Bearer <token>');
     }

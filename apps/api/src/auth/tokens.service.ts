@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import type { Repository } from 'typeorm';
+import { performance } from 'node:perf_hooks';
+import { ReadCache } from '../platform/read-cache';
 import { API_CONFIG } from '../platform/tokens';
 import type { ApiConfig } from '../config';
 import { CLOCK } from '../platform/clock';
@@ -55,6 +57,8 @@ export class TokensService {
   private readonly lastUsedWritten = new Map<string, number>();
   /** Bumped by every revocation: a lookup that started before it must not refill the cache. */
   private generation = 0;
+  /** Unrevoked tokens by name, for the broker's service accounts (`svc:<name>`). */
+  private readonly named: ReadCache<readonly { name: string; role: Role }[]>;
 
   constructor(
     dataSource: DataSource,
@@ -62,6 +66,7 @@ export class TokensService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.repo = dataSource.getRepository(ApiToken);
+    this.named = new ReadCache(config.tokenCacheMs, () => performance.now());
   }
 
   async verify(bearer: string): Promise<Principal> {
@@ -97,8 +102,25 @@ export class TokensService {
     this.repo.update({ id }, { lastUsedAt: new Date(now) }).catch(() => undefined);
   }
 
-  create(name: string, role: Role, createdBy: string): Promise<CreatedToken> {
-    return createApiToken(this.repo, { name, role, createdBy, now: this.clock.now() });
+  /**
+   * The unrevoked tokens named `name`: an external broker's ACL checks name a service account
+   * (`svc:<name>`) without its secret. Cached like verify(); a revocation here applies at once.
+   */
+  activeNamed(name: string): Promise<readonly { name: string; role: Role }[]> {
+    return this.named.get(name, () =>
+      this.repo.find({ select: { name: true, role: true }, where: { name, revokedAt: IsNull() } }),
+    );
+  }
+
+  async create(name: string, role: Role, createdBy: string): Promise<CreatedToken> {
+    const created = await createApiToken(this.repo, {
+      name,
+      role,
+      createdBy,
+      now: this.clock.now(),
+    });
+    this.named.invalidate();
+    return created;
   }
 
   list(): Promise<ApiToken[]> {
@@ -115,6 +137,7 @@ export class TokensService {
     }
     this.generation++;
     this.cache.clear();
+    this.named.invalidate();
     return row;
   }
 

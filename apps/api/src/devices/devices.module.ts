@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CredentialCache } from './credential.cache';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 import { SitesController } from './sites.controller';
@@ -6,7 +7,7 @@ import { SitesService } from './sites.service';
 
 @Module({
   controllers: [SitesController, DevicesController],
-  providers: [SitesService, DevicesService],
+  providers: [SitesService, DevicesService, CredentialCache],
   exports: [SitesService, DevicesService],
 })
 export class DevicesModule {}

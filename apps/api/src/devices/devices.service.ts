@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { DEVICE_SECRET_PREFIX, newSecret, sha256Hex } from '../auth/token-secret';
 import { CLOCK } from '../platform/clock';
 import type { Clock } from '../platform/clock';
+import { CredentialCache } from './credential.cache';
 import { Device } from './device.entity';
 import { judgeNewDevice, parentProblems } from './device.rules';
 import type { DeviceValues, NewDevice, RegistryView } from './device.rules';
@@ -39,9 +40,14 @@ export class DevicesService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly credentials: CredentialCache,
   ) {}
 
   register(input: NewDevice, actor: string): Promise<RegisteredDevice> {
+    return this.credentials.afterWrite(this.registerOne(input, actor));
+  }
+
+  private registerOne(input: NewDevice, actor: string): Promise<RegisteredDevice> {
     return this.dataSource.transaction(async (m) => {
       const [registered] = await this.insertAll(m, [input], actor, (errors) => {
         throw new RegistryError(
@@ -59,6 +65,10 @@ export class DevicesService {
 
   /** All or nothing: any row in error → nothing written, every row's errors reported. */
   registerMany(inputs: readonly NewDevice[], actor: string): Promise<RegisteredDevice[]> {
+    return this.credentials.afterWrite(this.registerAll(inputs, actor));
+  }
+
+  private registerAll(inputs: readonly NewDevice[], actor: string): Promise<RegisteredDevice[]> {
     return this.dataSource.transaction((m) =>
       this.insertAll(m, inputs, actor, (errors) => {
         const rows = errors.flatMap((list, index) =>
@@ -186,7 +196,11 @@ export class DevicesService {
     return { items, nextCursor: more && last ? encodeCursor(last.id) : null };
   }
 
-  async update(id: string, change: UpdateDeviceDto, actor: string): Promise<Device> {
+  update(id: string, change: UpdateDeviceDto, actor: string): Promise<Device> {
+    return this.credentials.afterWrite(this.updateOne(id, change, actor));
+  }
+
+  private updateOne(id: string, change: UpdateDeviceDto, actor: string): Promise<Device> {
     return this.dataSource.transaction(async (m) => {
       const device = await m.findOne(Device, {
         where: { id },
@@ -225,10 +239,22 @@ export class DevicesService {
         { secretSha256: sha256Hex(secret), secretRotatedAt: now, updatedAt: now, updatedBy: actor },
       );
     if (result.affected !== 1) throw new RegistryError('DEVICE_NOT_FOUND', `no device ${id}`);
+    this.credentials.invalidate();
     return { device: await this.get(id), secret };
   }
 
   async credential(id: string): Promise<DeviceCredential> {
+    const found = await this.loadCredential(id);
+    if (found === undefined) throw new RegistryError('DEVICE_NOT_FOUND', `no device ${id}`);
+    return found;
+  }
+
+  /** The credential of one device, or undefined; shared and cached for brokers (CredentialCache). */
+  findCredential(id: string): Promise<DeviceCredential | undefined> {
+    return this.credentials.get(id, () => this.loadCredential(id));
+  }
+
+  private async loadCredential(id: string): Promise<DeviceCredential | undefined> {
     const [row] = await this.dataSource.query<
       {
         device_id: string;
@@ -239,7 +265,7 @@ export class DevicesService {
         secret_rotated_at: Date;
       }[]
     >(CREDENTIAL_SQL, [id]);
-    if (row === undefined) throw new RegistryError('DEVICE_NOT_FOUND', `no device ${id}`);
+    if (row === undefined) return undefined;
     return {
       deviceId: row.device_id,
       secretSha256: row.secret_sha256,

@@ -21,6 +21,8 @@ import { createLogger, PinoNestLogger } from './logger';
 import { MetricsService } from './metrics.service';
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
+/** An API token sent in the query string (auth/auth.decorators.ts `TokenInQuery`): never logged. */
+const QUERY_TOKEN = /([?&]access_token=)[^&]*/g;
 
 /** Fastify's own request logs are off: the onResponse hook writes one line per request. */
 class QuietRequests extends LogController {
@@ -158,7 +160,7 @@ export async function startApi(
       request.log.info(
         {
           method: request.method,
-          url: request.url,
+          url: request.url.replace(QUERY_TOKEN, '$1REDACTED'),
           status: reply.statusCode,
           ms: reply.elapsedTime,
         },

@@ -52,6 +52,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly brokerAuthRefused = new Counter({
+    name: 'orfleet_broker_auth_refused_total',
+    help: 'Connects, publishes, subscriptions and deliveries an external broker was told to refuse, by dialect, check and reason',
+    labelNames: ['dialect', 'check', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   private poolStats: () => PoolStats | undefined = () => undefined;
 
   constructor() {
