@@ -385,6 +385,42 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       expect(body).toMatch(/orfleet_broker_offline_dropped_total 3/);
     });
 
+    it('does not bound the messages of a connected clean=false session (only offline ones)', async () => {
+      const url = `mqtt://127.0.0.1:${strict.mqttPort}`;
+      const device = await connectAsync(url, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        clean: false,
+        clientId: 'gd-2',
+        username: 'gd-2',
+        password: secret['gd-2'],
+      });
+      await device.subscribeAsync('or/st-anne/gown_dispenser/gd-2/cmd/#', { qos: 1 });
+      const received: string[] = [];
+      device.on('message', (topic) => received.push(topic.split('/').pop() ?? ''));
+      const api = await connectAsync(url, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        clientId: 'svc:test-device-service:api2',
+        username: 'svc:test-device-service',
+        password: t.tokens['device-service'],
+      });
+      const before = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      const dropped = /orfleet_broker_offline_dropped_total (\d+)/.exec(before)?.[1];
+      // three times the bound of 5, to a client that is there
+      for (let i = 0; i < 15; i++) {
+        await api.publishAsync(`or/st-anne/gown_dispenser/gd-2/cmd/c${i}`, '{}', { qos: 1 });
+      }
+      const deadline = Date.now() + 3_000;
+      while (received.length < 15 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await api.endAsync();
+      await device.endAsync();
+      expect(received).toEqual(Array.from({ length: 15 }, (_, i) => `c${i}`));
+      const after = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      expect(/orfleet_broker_offline_dropped_total (\d+)/.exec(after)?.[1]).toBe(dropped);
+    });
+
     it('throttles a flooding device, then disconnects it', async () => {
       const flooder = await strictConnect('bs-1');
       const gone = closed(flooder);

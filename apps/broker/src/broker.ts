@@ -237,6 +237,25 @@ export async function startBroker(
     },
   });
 
+  // which clients are connected anywhere (every process sees these through the emitter)
+  const noop = () => undefined;
+  aedes.subscribe(
+    '$SYS/+/new/clients',
+    (packet, done) => {
+      offline.connected(packet.payload.toString());
+      done();
+    },
+    noop,
+  );
+  aedes.subscribe(
+    '$SYS/+/disconnect/clients',
+    (packet, done) => {
+      offline.disconnected(packet.payload.toString());
+      done();
+    },
+    noop,
+  );
+
   /**
    * Flood control: a device over its rate waits for a token before its publish is authorised,
    * which holds back its next packets too (aedes reads on when this one is done); one still
@@ -307,7 +326,6 @@ export async function startBroker(
     // aedes 1.2 still reports a client ready whose socket closed during its CONNECT (found by
     // the fuzz test): it is gone, and its disconnect has already been seen
     if (client.closed) return;
-    offline.resume(client.id);
     const identity = identities.get(client);
     online.set(client.id, {
       client,
