@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // `npm start`: builds and runs the platform on embedded defaults (no configuration needed):
-// the API with an embedded PostgreSQL under ./data/pg, then the MQTT broker on the same
-// database. Ctrl-C stops both cleanly; the next start reuses the data. The ingest service joins
-// here when its issue lands.
+// the API with an embedded PostgreSQL under ./data/pg, the MQTT broker on the same database, and
+// the ingest, writing to a private InfluxDB under ./data/influx when `influxd` is on the PATH
+// (else to its spool only, until INFLUX_URL is set). Ctrl-C stops everything cleanly; the next
+// start reuses the data.
 const { spawn } = require('node:child_process');
-const { readFileSync } = require('node:fs');
+const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { build } = require('./build.cjs');
 
 const root = path.resolve(__dirname, '..');
 console.log(`orfleet: compiled ${build()} files`);
-console.log('orfleet: not yet part of the build: ingest (apps/ingest)');
 
 const children = new Set();
 let stopping = false;
@@ -27,17 +27,28 @@ function run(name, env) {
       console.error(`orfleet: ${name} stopped (${signal ?? `exit ${code}`}); stopping the rest`);
       stop('SIGTERM', code ?? 1);
     }
-    if (children.size === 0) process.exit(stopping ? exitCode : (code ?? 1));
+    if (children.size === 0) {
+      if (!stopping) exitCode = code ?? 1;
+      finish();
+    }
   });
   return child;
 }
 
 let exitCode = 0;
+let influxd;
 function stop(signal, code = 0) {
   if (stopping) return;
   stopping = true;
   exitCode = code;
   for (const child of children) child.kill(signal);
+  if (children.size === 0) finish();
+}
+/** After the services: the private InfluxDB, then exit. */
+function finish() {
+  const done = () => process.exit(exitCode);
+  if (influxd === undefined) return done();
+  influxd.stop().then(done, done);
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(signal));
 
@@ -50,15 +61,11 @@ function databaseUrl() {
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/orfleet`;
 }
 
-async function waitForApi() {
-  const port = process.env.ORFLEET_API_PORT || '3000';
-  const host =
-    process.env.ORFLEET_API_HOST && process.env.ORFLEET_API_HOST !== '0.0.0.0'
-      ? process.env.ORFLEET_API_HOST
-      : '127.0.0.1';
+/** Polls `url` until it answers 200 (true) or the platform is stopping (false). */
+async function waitFor(url) {
   for (let i = 0; i < 600 && !stopping; i++) {
     try {
-      if ((await fetch(`http://${host}:${port}/readyz`)).status === 200) return true;
+      if ((await fetch(url)).status === 200) return true;
     } catch {
       // not listening yet
     }
@@ -67,8 +74,104 @@ async function waitForApi() {
   return false;
 }
 
-run('api', process.env);
-waitForApi().then((ready) => {
-  if (!ready || stopping) return;
-  run('broker', { ...process.env, DATABASE_URL: databaseUrl() });
+/**
+ * The ingest's broker account: a device-service API token named `ingest`, made once and kept in
+ * ./data/ingest.token (mode 0600); made again if the database no longer knows it.
+ */
+async function ingestToken(databaseUrl) {
+  const { Client } = require('pg');
+  const { newSecret, sha256Hex, API_TOKEN_PREFIX } = require(
+    path.join(root, 'dist/apps/api/src/auth/token-secret.js'),
+  );
+  const file = path.resolve(root, process.env.ORFLEET_INGEST_TOKEN_FILE || './data/ingest.token');
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    if (existsSync(file)) {
+      const token = readFileSync(file, 'utf8').trim();
+      const { rowCount } = await db.query(
+        `SELECT 1 FROM api_token WHERE secret_sha256 = $1 AND revoked_at IS NULL AND role = 'device-service'`,
+        [sha256Hex(token)],
+      );
+      if (rowCount === 1) return token;
+    }
+    const token = newSecret(API_TOKEN_PREFIX);
+    await db.query(
+      `INSERT INTO api_token (name, role, secret_sha256, created_by) VALUES ('ingest', 'device-service', $1, 'npm start')`,
+      [sha256Hex(token)],
+    );
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return token;
+  } finally {
+    await db.end();
+  }
+}
+
+/** INFLUX_URL, or a private influxd under ./data/influx when the binary exists, or none. */
+async function influxUrl() {
+  if (process.env.INFLUX_URL) return process.env.INFLUX_URL;
+  const { findInfluxd, startEmbeddedInfluxd, DEFAULT_EMBEDDED_INFLUX_PORT } = require(
+    path.join(root, 'dist/apps/ingest/src/influx/embedded-influxd.js'),
+  );
+  if (!findInfluxd()) {
+    console.log(
+      'orfleet: influxd not found (Debian: apt install influxdb): the ingest keeps messages in its spool',
+    );
+    return undefined;
+  }
+  const port = Number(process.env.ORFLEET_INFLUX_PORT || DEFAULT_EMBEDDED_INFLUX_PORT);
+  const dir = path.resolve(root, process.env.ORFLEET_INFLUX_DATA_DIR || './data/influx');
+  try {
+    influxd = await startEmbeddedInfluxd({ dir, port, cqRunInterval: '10s' });
+  } catch (error) {
+    // a private influxd left running by a killed launcher: use it as it is
+    if (
+      error &&
+      error.code === 'INFLUXD_ALREADY_RUNNING' &&
+      (await waitFor(`http://127.0.0.1:${port}/ping`).catch(() => false))
+    ) {
+      return `http://127.0.0.1:${port}`;
+    }
+    throw error;
+  }
+  console.log(`orfleet: private InfluxDB 1.x on ${influxd.url} (data in ${dir})`);
+  return influxd.url;
+}
+
+function waitForApi() {
+  const port = process.env.ORFLEET_API_PORT || '3000';
+  const host =
+    process.env.ORFLEET_API_HOST && process.env.ORFLEET_API_HOST !== '0.0.0.0'
+      ? process.env.ORFLEET_API_HOST
+      : '127.0.0.1';
+  return waitFor(`http://${host}:${port}/readyz`);
+}
+
+async function main() {
+  run('api', process.env);
+  if (!(await waitForApi()) || stopping) return;
+  const database = databaseUrl();
+  run('broker', { ...process.env, DATABASE_URL: database });
+  const opsPort = process.env.ORFLEET_BROKER_OPS_PORT || '9101';
+  if (!(await waitFor(`http://127.0.0.1:${opsPort}/readyz`)) || stopping) return;
+  const account =
+    process.env.MQTT_USERNAME !== undefined
+      ? {}
+      : { MQTT_USERNAME: 'svc:ingest', MQTT_PASSWORD: await ingestToken(database) };
+  const influx = await influxUrl();
+  if (stopping) return;
+  run('ingest', {
+    ...process.env,
+    ...account,
+    ...(influx === undefined ? {} : { INFLUX_URL: influx }),
+    MQTT_URL:
+      process.env.MQTT_URL || `mqtt://127.0.0.1:${process.env.ORFLEET_BROKER_PORT || '1883'}`,
+  });
+}
+
+main().catch((error) => {
+  console.error('orfleet: failed to start:', error);
+  stop('SIGTERM', 1);
 });
