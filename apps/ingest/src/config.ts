@@ -171,6 +171,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
   if (retryMinMs > retryMaxMs)
     problems.push('ORFLEET_INGEST_RETRY_MIN_MS: must not exceed ORFLEET_INGEST_RETRY_MAX_MS');
   const dataDir = text('ORFLEET_INGEST_DATA_DIR') ?? 'data/ingest';
+  // checked whether or not INFLUX_URL is usable, so every mistake is listed at once
+  const rawRetention = duration('INFLUX_RAW_RETENTION', '30d');
+  const rollupRetention = duration('INFLUX_ROLLUP_RETENTION', '400d');
 
   const config: IngestConfig = {
     mqtt: {
@@ -200,8 +203,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
             database,
             username: text('INFLUX_USERNAME'),
             password: text('INFLUX_PASSWORD'),
-            rawRetention: duration('INFLUX_RAW_RETENTION', '30d'),
-            rollupRetention: duration('INFLUX_ROLLUP_RETENTION', '400d'),
+            rawRetention,
+            rollupRetention,
             setup: (text('INFLUX_SETUP') ?? 'on') !== 'off',
           },
     spool: {
