@@ -1,0 +1,406 @@
+import fc from 'fast-check';
+import { DEFAULT_HEALTH_CONFIG, HealthEngine } from './health-engine';
+import type {
+  HealthAction,
+  HealthDevice,
+  HealthEngineConfig,
+  MaintenanceLookup,
+} from './health-engine';
+
+const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
+const S = 1_000;
+
+/** A fleet, a manual clock, and the actions the engine took, tick by tick. */
+function harness(
+  devices: readonly HealthDevice[],
+  options: {
+    config?: Partial<HealthEngineConfig>;
+    maintenance?: MaintenanceLookup;
+    startedAt?: number;
+  } = {},
+) {
+  const engine = new HealthEngine(
+    { ...DEFAULT_HEALTH_CONFIG, ...options.config },
+    devices,
+    options.startedAt ?? T0,
+    new Map(),
+    options.maintenance,
+  );
+  let now = options.startedAt ?? T0;
+  const actions: HealthAction[] = [];
+  return {
+    engine,
+    actions,
+    get now() {
+      return now;
+    },
+    /** Advances the clock in 250 ms ticks; `beat` says who sends a heartbeat at each second. */
+    run(ms: number, beat: (id: string, t: number) => boolean = () => false) {
+      const end = now + ms;
+      while (now < end) {
+        now += 250;
+        if (now % 1_000 === 0) {
+          for (const d of devices) if (beat(d.id, now)) engine.message(d.id, now);
+        }
+        engine.tick(now);
+        actions.push(...engine.takeActions());
+      }
+    },
+    opened: () =>
+      actions.filter((a): a is Extract<HealthAction, { kind: 'open' }> => a.kind === 'open'),
+  };
+}
+
+const dispensers = (n: number, site = 'st-anne'): HealthDevice[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `gd-${i + 1}`,
+    kind: 'gown_dispenser',
+    siteId: site,
+  }));
+/** Every device beats every `interval` seconds at its own phase, except the `dead` ones after `from`. */
+const beating =
+  (intervalS: number, dead: ReadonlySet<string> = new Set(), from = 0) =>
+  (id: string, t: number) => {
+    if (dead.has(id) && t >= from) return false;
+    const phase = Number(id.replace(/\D/g, '')) % intervalS;
+    return Math.floor(t / 1_000) % intervalS === phase;
+  };
+
+describe('HealthEngine: missing devices', () => {
+  it('opens one red ticket with the unit reserved after the deadline and the correlation window', () => {
+    const fleet = dispensers(20);
+    const h = harness(fleet);
+    const dead = new Set(['gd-3']);
+    h.run(60 * S, beating(30));
+    const stopAt = h.now;
+    h.run(200 * S, beating(30, dead, stopAt));
+    const opened = h.opened();
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({
+      rule: 'missing',
+      fingerprint: 'missing:gd-3',
+      severity: 'red',
+      deviceId: 'gd-3',
+      siteId: 'st-anne',
+      category: 'device-unusable',
+      parts: [{ partNumber: 'PSU-DEV-24V', qty: 1 }],
+    });
+    // missing when now > lastSeen + 30 s × 3; the ticket a correlation window (60 s) later
+    const lastSeen = Date.parse(String(opened[0]?.evidence['lastSeenAt']));
+    expect(opened[0]?.at).toBeGreaterThanOrEqual(lastSeen + 90 * S + 60 * S);
+    expect(opened[0]?.at).toBeLessThanOrEqual(lastSeen + 90 * S + 60 * S + 2 * S);
+    expect(h.engine.stateOf('gd-3')).toBe('missing');
+    expect(h.engine.stateOf('gd-4')).toBe('ok');
+  });
+
+  it('notes recovery when the device is heard again, and opens the same fingerprint when it drops again', () => {
+    const h = harness(dispensers(20));
+    h.run(60 * S, beating(30));
+    h.run(200 * S, beating(30, new Set(['gd-3']), h.now));
+    h.run(40 * S, beating(30)); // back
+    const recovered = h.actions.filter((a) => a.kind === 'recovered');
+    expect(recovered).toEqual([
+      expect.objectContaining({ fingerprint: 'missing:gd-3', deviceId: 'gd-3' }),
+    ]);
+    expect(h.engine.stateOf('gd-3')).toBe('ok');
+    h.run(200 * S, beating(30, new Set(['gd-3']), h.now));
+    // the service folds a second open of the fingerprint into the same ticket (flap count)
+    expect(h.opened().map((o) => o.fingerprint)).toEqual(['missing:gd-3', 'missing:gd-3']);
+  });
+
+  it('rides out a blip: heard again within the correlation window, nothing is opened', () => {
+    const h = harness(dispensers(20));
+    h.run(60 * S, beating(30));
+    const from = h.now;
+    h.run(100 * S, beating(30, new Set(['gd-3']), from)); // past its deadline, still pending
+    expect(h.engine.stateOf('gd-3')).toBe('missing');
+    h.run(60 * S, beating(30));
+    expect(h.opened()).toEqual([]);
+    expect(h.actions.filter((a) => a.kind === 'recovered')).toEqual([]);
+  });
+
+  it('declares nobody missing before a full span after the start (warm-up), whatever was seen before', () => {
+    const h = harness(dispensers(20));
+    // nothing heard at all from gd-1 since the start: missing only after 90 s + the window
+    h.run(140 * S, beating(30, new Set(['gd-1']), 0));
+    expect(h.opened()).toEqual([]);
+    h.run(30 * S, beating(30, new Set(['gd-1']), 0));
+    expect(h.opened().map((o) => o.fingerprint)).toEqual(['missing:gd-1']);
+  });
+
+  it('detects a missing device within 1 s of its deadline, whatever the phases (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 29_999 }),
+        fc.integer({ min: 0, max: 59_000 }),
+        (phase, stopAfter) => {
+          const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, dispensers(1), T0);
+          let lastBeat = T0;
+          for (let t = T0 + phase; t <= T0 + 60_000 + stopAfter; t += 30_000) {
+            engine.message('gd-1', t);
+            lastBeat = t;
+          }
+          const deadline = Math.max(lastBeat + 90_000, T0 + 90_000);
+          let detectedAt: number | undefined;
+          for (let t = T0 + 250; t <= deadline + 5_000 && detectedAt === undefined; t += 250) {
+            engine.tick(t);
+            if (engine.stateOf('gd-1') === 'missing') detectedAt = t;
+          }
+          expect(detectedAt).toBeDefined();
+          expect((detectedAt ?? 0) - deadline).toBeGreaterThan(0);
+          expect((detectedAt ?? 0) - deadline).toBeLessThanOrEqual(1_250);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('HealthEngine: correlation', () => {
+  it('makes 40% of a site falling silent together one red site ticket, no device tickets', () => {
+    const fleet = dispensers(25);
+    const h = harness(fleet);
+    h.run(60 * S, beating(30));
+    const dead = new Set(fleet.slice(0, 10).map((d) => d.id));
+    h.run(300 * S, beating(30, dead, h.now));
+    const opened = h.opened();
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({
+      rule: 'site',
+      fingerprint: 'site:st-anne',
+      severity: 'red',
+      siteId: 'st-anne',
+      category: 'site-network-or-power',
+    });
+    expect(opened[0]?.deviceId).toBeUndefined();
+    expect([...(opened[0]?.evidence['devices'] as string[])].sort()).toEqual([...dead].sort());
+    // they come back: the site ticket recovers once the last of them is heard
+    h.run(40 * S, beating(30));
+    expect(h.actions.filter((a) => a.kind === 'recovered').map((a) => a.fingerprint)).toEqual([
+      'site:st-anne',
+    ]);
+  });
+
+  it('keeps separate device tickets below the site threshold (at least 10 devices)', () => {
+    const fleet = dispensers(25);
+    const h = harness(fleet);
+    h.run(60 * S, beating(30));
+    const dead = new Set(fleet.slice(0, 7).map((d) => d.id)); // 28%: under 30% and under 10
+    h.run(300 * S, beating(30, dead, h.now));
+    expect(h.opened().map((o) => o.rule)).toEqual(Array(7).fill('missing'));
+  });
+
+  it('makes the whole fleet falling quiet one platform ticket, and nothing after it recovers', () => {
+    const fleet = dispensers(20);
+    const h = harness(fleet);
+    h.run(60 * S, beating(30));
+    const all = new Set(fleet.map((d) => d.id));
+    const from = h.now;
+    h.run(120 * S, beating(30, all, from)); // the broker is down for two minutes
+    expect(h.opened()).toEqual([
+      expect.objectContaining({ rule: 'platform', fingerprint: 'platform', severity: 'red' }),
+    ]);
+    expect(h.engine.platformQuiet).toBe(true);
+    h.run(300 * S, beating(30)); // data flows again
+    expect(h.opened()).toHaveLength(1);
+    expect(h.actions.filter((a) => a.kind === 'recovered').map((a) => a.fingerprint)).toEqual([
+      'platform',
+    ]);
+    expect(fleet.every((d) => h.engine.stateOf(d.id) === 'ok')).toBe(true);
+  });
+
+  it('lists BLE tags behind a missing base station as unknown on its ticket, with no tickets of their own', () => {
+    const tags: HealthDevice[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `wb-${i + 1}`,
+      kind: 'wristband',
+      siteId: 'st-anne',
+    }));
+    const stations: HealthDevice[] = [
+      { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' },
+      { id: 'bs-2', kind: 'base_station', siteId: 'st-anne' },
+    ];
+    const others = dispensers(40);
+    const fleet = [...stations, ...tags, ...others];
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, fleet, T0);
+    const actions: HealthAction[] = [];
+    let bs1Alive = true;
+    for (let t = T0 + 1_000; t <= T0 + 900_000; t += 1_000) {
+      if (t === T0 + 120_000) bs1Alive = false;
+      if ((t / 1_000) % 10 === 0) {
+        // bs-1 hears all 200 tags; bs-2 hears none of them
+        if (bs1Alive)
+          engine.sighting(
+            'bs-1',
+            tags.map((tag) => ({ id: tag.id, rssi_dbm: -60 })),
+            t,
+          );
+        engine.sighting('bs-2', [], t);
+      }
+      for (const d of others) if (beating(30)(d.id, t)) engine.message(d.id, t);
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    const opened = actions.filter((a) => a.kind === 'open');
+    expect(opened.map((o) => o.fingerprint)).toEqual(['missing:bs-1']);
+    expect(tags.every((tag) => engine.stateOf(tag.id) === 'unknown')).toBe(true);
+    const annotated = actions.filter(
+      (a) => a.kind === 'annotate' && a.fingerprint === 'missing:bs-1',
+    );
+    const listed = annotated.flatMap((a) =>
+      a.kind === 'annotate' ? (a.evidence['unknownDevices'] as string[]) : [],
+    );
+    expect(new Set(listed)).toEqual(new Set(tags.map((t) => t.id)));
+  });
+
+  it('still tickets a BLE tag that vanished while its base station is alive (green)', () => {
+    const fleet: HealthDevice[] = [
+      { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' },
+      { id: 'bc-1', kind: 'beacon', siteId: 'st-anne' },
+      ...dispensers(20),
+    ];
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, fleet, T0);
+    const actions: HealthAction[] = [];
+    for (let t = T0 + 1_000; t <= T0 + 900_000; t += 1_000) {
+      if ((t / 1_000) % 10 === 0)
+        engine.sighting('bs-1', t < T0 + 60_000 ? [{ id: 'bc-1' }] : [], t);
+      for (let i = 1; i <= 20; i++) if (beating(30)(`gd-${i}`, t)) engine.message(`gd-${i}`, t);
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    expect(actions.filter((a) => a.kind === 'open')).toEqual([
+      expect.objectContaining({
+        fingerprint: 'missing:bc-1',
+        severity: 'green',
+        parts: [{ partNumber: 'BCN-UNIT-01', qty: 1 }],
+      }),
+    ]);
+  });
+
+  it('suppresses a ticket inside a maintenance window and says which window', () => {
+    const h = harness(dispensers(20), {
+      maintenance: (deviceId) => (deviceId === 'gd-3' ? 'mw-7' : undefined),
+    });
+    h.run(60 * S, beating(30));
+    h.run(200 * S, beating(30, new Set(['gd-3']), h.now));
+    expect(h.opened()).toEqual([]);
+    expect(h.actions.filter((a) => a.kind === 'suppressed')).toEqual([
+      expect.objectContaining({
+        windowId: 'mw-7',
+        rule: 'missing',
+        fingerprint: 'missing:gd-3',
+        deviceId: 'gd-3',
+      }),
+    ]);
+  });
+});
+
+describe('HealthEngine: faults and telemetry', () => {
+  const h = () => harness(dispensers(3));
+
+  it('opens a fault at once at the catalog severity with its part; clearing is reported', () => {
+    const x = h();
+    x.engine.fault('gd-1', 'MOTOR_STALL', 'raised', T0 + 5, { detail: 'jammed' });
+    x.engine.fault('gd-1', 'MOTOR_STALL', 'cleared', T0 + 9, {});
+    expect(x.engine.takeActions()).toEqual([
+      expect.objectContaining({
+        kind: 'open',
+        rule: 'fault',
+        fingerprint: 'fault:gd-1:MOTOR_STALL',
+        severity: 'red',
+        parts: [{ partNumber: 'MOTOR-DSP-24V', qty: 1 }],
+        at: T0 + 5,
+      }),
+      {
+        kind: 'cleared',
+        fingerprint: 'fault:gd-1:MOTOR_STALL',
+        deviceId: 'gd-1',
+        code: 'MOTOR_STALL',
+        at: T0 + 9,
+      },
+    ]);
+  });
+
+  it('turns an empty stock into a notice, not a ticket, once until refilled', () => {
+    const x = h();
+    x.engine.fault('gd-1', 'STOCK_EMPTY', 'raised', T0, {});
+    x.engine.telemetry('gd-2', { stock_level: 0 }, T0);
+    x.engine.telemetry('gd-2', { stock_level: 0 }, T0 + 1);
+    x.engine.telemetry('gd-2', { stock_level: 40 }, T0 + 2);
+    x.engine.telemetry('gd-2', { stock_level: 0 }, T0 + 3);
+    expect(
+      x.engine.takeActions().map((a) => [a.kind, 'deviceId' in a ? a.deviceId : '', a.at]),
+    ).toEqual([
+      ['notice', 'gd-1', T0],
+      ['notice', 'gd-2', T0],
+      ['notice', 'gd-2', T0 + 3],
+    ]);
+  });
+
+  it.each([
+    [['ok', 'stalled', 'ok', 'stalled'], 0],
+    [['stalled', 'stalled'], 1],
+    [['stalled', 'stalled', 'stalled', 'stalled'], 1],
+    [['stalled', 'overcurrent', 'ok', 'stalled', 'stalled'], 2],
+  ])('motor_state %j → %i motor ticket(s) (2 bad reports in a row)', (states, tickets) => {
+    const x = h();
+    states.forEach((motor_state, i) => x.engine.telemetry('gd-1', { motor_state }, T0 + i));
+    const opened = x.engine.takeActions().filter((a) => a.kind === 'open');
+    expect(opened).toHaveLength(tickets);
+    for (const o of opened)
+      expect(o).toMatchObject({ rule: 'motor', fingerprint: 'motor:gd-1', severity: 'red' });
+  });
+
+  it.each([
+    [[50, 19], 1],
+    [[19, 18, 17], 1],
+    [[19, 22, 19], 1], // not re-armed below 25
+    [[19, 30, 19], 2],
+    [[20, 21], 0],
+  ])('battery_pct %j → %i preventive green ticket(s)', (levels, tickets) => {
+    const x = h();
+    levels.forEach((battery_pct, i) => x.engine.telemetry('gd-1', { battery_pct }, T0 + i));
+    const opened = x.engine.takeActions().filter((a) => a.kind === 'open');
+    expect(opened).toHaveLength(tickets);
+    for (const o of opened)
+      expect(o).toMatchObject({ rule: 'battery', severity: 'green', category: 'preventive' });
+  });
+
+  it('ignores messages from devices it does not track', () => {
+    const x = h();
+    x.engine.message('gd-404', T0);
+    x.engine.fault('gd-404', 'JAM', 'raised', T0, {});
+    expect(x.engine.takeActions()).toEqual([]);
+  });
+});
+
+describe('HealthEngine: state for the snapshot and restarts', () => {
+  it('reports changed devices once, with last seen and state', () => {
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, dispensers(2), T0);
+    engine.message('gd-1', T0 + 1_000);
+    expect(engine.takeSnapshot()).toEqual([
+      { deviceId: 'gd-1', lastSeenAt: T0 + 1_000, state: 'ok', stateSince: T0, missedBeats: 0 },
+    ]);
+    expect(engine.takeSnapshot()).toEqual([]);
+  });
+
+  it('after a restart, waits a full span from the start even for a device last seen long ago', () => {
+    const restored = new Map([['gd-1', { lastSeenAt: T0 - 3_600_000, state: 'ok' as const }]]);
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, dispensers(1), T0, restored);
+    engine.tick(T0 + 89_000);
+    expect(engine.stateOf('gd-1')).toBe('ok');
+    engine.tick(T0 + 91_000);
+    expect(engine.stateOf('gd-1')).toBe('missing');
+  });
+
+  it('keeps a device that was missing before the restart missing, without a new ticket', () => {
+    const restored = new Map([['gd-1', { lastSeenAt: T0 - 3_600_000, state: 'missing' as const }]]);
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, dispensers(1), T0, restored);
+    for (let t = T0; t < T0 + 600_000; t += 1_000) engine.tick(t);
+    expect(engine.stateOf('gd-1')).toBe('missing');
+    expect(engine.takeActions()).toEqual([]);
+    engine.message('gd-1', T0 + 600_000);
+    expect(engine.takeActions()).toEqual([
+      expect.objectContaining({ kind: 'recovered', fingerprint: 'missing:gd-1' }),
+    ]);
+  });
+});

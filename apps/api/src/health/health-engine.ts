@@ -1,0 +1,812 @@
+import { DEVICE_CATALOG, FAULT_CATALOG, isDeviceKind } from '@orfleet/devices';
+import type { DeviceKind, FaultCode } from '@orfleet/devices';
+import type { Severity } from '@orfleet/sla';
+
+/**
+ * The device-health rules, pure: messages and the clock in, ticket decisions out. No I/O, no
+ * timers: the caller feeds `message`/`sighting`/`fault`/`telemetry` as they arrive and calls
+ * `tick(now)` a few times a second, then takes the actions (docs/health-rules.md).
+ *
+ * Scale: state is one slot per device in parallel arrays (no object per device), deadlines sit
+ * in a bucketed timer wheel of 1-second slots holding at most one entry per device (an entry is
+ * re-filed when its device was seen meanwhile), so a tick touches only the devices due in it.
+ */
+
+export interface HealthDevice {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  readonly siteId: string;
+  /** Per-device overrides of the kind's heartbeat interval and misses (contract table). */
+  readonly intervalS?: number;
+  readonly misses?: number;
+}
+
+export interface HealthEngineConfig {
+  /**
+   * How long a newly missing device waits before its ticket is decided, so the devices of one
+   * site that fall silent together (their deadlines spread over one interval) are seen together
+   * and get one site ticket. Must exceed `platformQuietFactor` × the shortest interval.
+   */
+  readonly correlationMs: number;
+  /** Extra wait before a missing-device ticket, by severity (red 0: the contract clock runs). */
+  readonly holdDownMs: Readonly<Record<Severity, number>>;
+  /** Share of a site's devices missing within one correlation window that makes it a site ticket. */
+  readonly siteShare: number;
+  /** ...and at least this many devices. */
+  readonly siteMinDevices: number;
+  /** No message at all for this many times the shortest interval: the pipeline is down. */
+  readonly platformQuietFactor: number;
+  /** Devices that must have been heard shortly before a silence for it to count as the platform's. */
+  readonly platformMinDevices: number;
+  /** Consecutive telemetry reports with `motor_state` not `ok` that make a motor fault. */
+  readonly motorBadReports: number;
+  /** `battery_pct` below this opens a preventive (green) ticket; re-armed 5 points above. */
+  readonly batteryLowPct: number;
+}
+
+export const DEFAULT_HEALTH_CONFIG: HealthEngineConfig = {
+  correlationMs: 60_000,
+  holdDownMs: { red: 0, yellow: 0, green: 0 },
+  siteShare: 0.3,
+  siteMinDevices: 10,
+  platformQuietFactor: 3,
+  platformMinDevices: 3,
+  motorBadReports: 2,
+  batteryLowPct: 20,
+};
+
+export type HealthRule = 'missing' | 'fault' | 'motor' | 'battery' | 'site' | 'platform';
+export type DeviceHealthState = 'ok' | 'missing' | 'unknown';
+
+export type HealthAction =
+  | {
+      readonly kind: 'open';
+      readonly rule: HealthRule;
+      readonly fingerprint: string;
+      readonly severity: Severity;
+      readonly title: string;
+      readonly category: string;
+      readonly deviceId?: string;
+      readonly siteId?: string;
+      readonly parts: readonly { readonly partNumber: string; readonly qty: number }[];
+      readonly evidence: Readonly<Record<string, unknown>>;
+      readonly at: number;
+    }
+  | {
+      /** The device (or site, or platform) behind an open ticket is heard again. */
+      readonly kind: 'recovered';
+      readonly fingerprint: string;
+      readonly deviceId?: string;
+      readonly siteId?: string;
+      readonly at: number;
+      readonly evidence: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /** A device cleared the fault it had raised. */
+      readonly kind: 'cleared';
+      readonly fingerprint: string;
+      readonly deviceId: string;
+      readonly code: FaultCode;
+      readonly at: number;
+    }
+  | {
+      /** Something to add to an open ticket (BLE children turned unknown behind a base station). */
+      readonly kind: 'annotate';
+      readonly fingerprint: string;
+      readonly text: string;
+      readonly evidence: Readonly<Record<string, unknown>>;
+      readonly at: number;
+    }
+  | {
+      /** Not a repair: a logistics notice (an empty dispenser needs refilling). */
+      readonly kind: 'notice';
+      readonly deviceId: string;
+      readonly siteId: string;
+      readonly code: FaultCode;
+      readonly at: number;
+    }
+  | {
+      /** A ticket a maintenance window kept from opening (for its audit). */
+      readonly kind: 'suppressed';
+      readonly windowId: string;
+      readonly rule: HealthRule;
+      readonly fingerprint: string;
+      readonly deviceId?: string;
+      readonly siteId: string;
+      readonly at: number;
+    };
+
+/** A maintenance window covering a device (or its site) at an instant, if any: its id. */
+export type MaintenanceLookup = (
+  deviceId: string,
+  siteId: string,
+  at: number,
+) => string | undefined;
+
+export interface RestoredHealth {
+  readonly lastSeenAt: number | null;
+  readonly state: DeviceHealthState;
+}
+
+export interface HealthSnapshotRow {
+  readonly deviceId: string;
+  readonly lastSeenAt: number | null;
+  readonly state: DeviceHealthState;
+  readonly stateSince: number;
+  readonly missedBeats: number;
+}
+
+// per-device state codes (Uint8-sized)
+const OK = 0;
+/** Past its deadline, ticket not decided yet (correlation window, hold-down). */
+const PENDING = 1;
+const MISSING = 2;
+const UNKNOWN = 3;
+const STATE_NAMES: readonly DeviceHealthState[] = ['ok', 'missing', 'missing', 'unknown'];
+const NONE = -1;
+/** BLE devices remember the base stations that heard them most recently. */
+const GATEWAYS = 3;
+
+const KIND_LABEL = (kind: DeviceKind) => DEVICE_CATALOG[kind].label;
+
+interface Storm {
+  /** Device slots covered by the site ticket, not yet heard again. */
+  readonly outstanding: Set<number>;
+  readonly openedAt: number;
+}
+
+export class HealthEngine {
+  private readonly ids: string[] = [];
+  private readonly slotOf = new Map<string, number>();
+  private readonly kinds: DeviceKind[] = [];
+  private readonly siteIds: string[] = [];
+  private readonly spanMs: number[] = [];
+  private readonly lastSeen: number[] = [];
+  private readonly deadline: number[] = [];
+  private readonly filed: boolean[] = [];
+  private readonly state: number[] = [];
+  private readonly stateSince: number[] = [];
+  private readonly retired: boolean[] = [];
+  /** Slots of a covering site storm's device (no ticket of its own). */
+  private readonly inStorm: boolean[] = [];
+  private readonly motorBad: number[] = [];
+  private readonly batteryLow: boolean[] = [];
+  private readonly stockEmpty: boolean[] = [];
+  // BLE: GATEWAYS (slot, heard at) pairs per device, flat
+  private readonly gatewaySlot: number[] = [];
+  private readonly gatewayHeard: number[] = [];
+
+  /** Timer wheel: second → slots due then. */
+  private readonly wheel = new Map<number, number[]>();
+  private wheelCursor: number;
+  /** Pending decisions, FIFO per delay (the delay depends only on the severity). */
+  private readonly decisions = new Map<number, { at: number; slot: number }[]>();
+  /** Per site: recent devices that went missing (slot, since), for storm detection. */
+  private readonly siteMissing = new Map<string, { slot: number; since: number }[]>();
+  private readonly siteSize = new Map<string, number>();
+  private readonly storms = new Map<string, Storm>();
+  /** Base station slot → BLE ids turned unknown behind it, to annotate its ticket. */
+  private readonly unknownBehind = new Map<number, string[]>();
+
+  private readonly dirty = new Set<number>();
+  private actions: HealthAction[] = [];
+  private lastMessageAt: number;
+  private messagesSinceStart = 0;
+  private quiet = false;
+  private readonly minSpanMs: number;
+  private readonly minIntervalMs: number;
+
+  constructor(
+    private readonly config: HealthEngineConfig,
+    devices: readonly HealthDevice[],
+    private readonly startedAt: number,
+    restored: ReadonlyMap<string, RestoredHealth> = new Map(),
+    private readonly maintenance: MaintenanceLookup = () => undefined,
+  ) {
+    this.wheelCursor = Math.floor(startedAt / 1_000);
+    this.lastMessageAt = startedAt;
+    let minInterval = Infinity;
+    let minSpan = Infinity;
+    for (const device of devices) {
+      this.upsertDevice(device, restored.get(device.id));
+      const { intervalMs, span } = this.spanOf(device);
+      minInterval = Math.min(minInterval, intervalMs);
+      minSpan = Math.min(minSpan, span);
+    }
+    this.minIntervalMs = Number.isFinite(minInterval) ? minInterval : 10_000;
+    this.minSpanMs = Number.isFinite(minSpan) ? minSpan : 30_000;
+  }
+
+  private spanOf(device: HealthDevice): { intervalMs: number; span: number } {
+    const spec = DEVICE_CATALOG[device.kind];
+    const intervalMs = (device.intervalS ?? spec.heartbeatIntervalS) * 1_000;
+    return { intervalMs, span: intervalMs * (device.misses ?? spec.missesBeforeMissing) };
+  }
+
+  /** Adds a device or applies a change (kind, site, overrides). Restart safety: see `deadline`. */
+  upsertDevice(device: HealthDevice, restored?: RestoredHealth): void {
+    const existing = this.slotOf.get(device.id);
+    const { span } = this.spanOf(device);
+    if (existing !== undefined) {
+      if (this.siteIds[existing] !== device.siteId) {
+        this.siteSize.set(
+          this.siteIds[existing] as string,
+          (this.siteSize.get(this.siteIds[existing] as string) ?? 1) - 1,
+        );
+        this.siteSize.set(device.siteId, (this.siteSize.get(device.siteId) ?? 0) + 1);
+      }
+      this.kinds[existing] = device.kind;
+      this.siteIds[existing] = device.siteId;
+      this.spanMs[existing] = span;
+      this.retired[existing] = false;
+      return;
+    }
+    const slot = this.ids.length;
+    this.ids.push(device.id);
+    this.slotOf.set(device.id, slot);
+    this.kinds.push(device.kind);
+    this.siteIds.push(device.siteId);
+    this.siteSize.set(device.siteId, (this.siteSize.get(device.siteId) ?? 0) + 1);
+    this.spanMs.push(span);
+    const seen = restored?.lastSeenAt ?? null;
+    this.lastSeen.push(seen ?? 0);
+    // warm-up (Zabbix nodata): nobody is missing before a full span since the start, whatever
+    // the snapshot says; a device already missing before the restart stays missing
+    this.deadline.push(Math.max((seen ?? 0) + span, this.startedAt + span));
+    this.filed.push(false);
+    const wasMissing = restored?.state === 'missing';
+    this.state.push(wasMissing ? MISSING : restored?.state === 'unknown' ? UNKNOWN : OK);
+    this.stateSince.push(this.startedAt);
+    this.retired.push(false);
+    this.inStorm.push(false);
+    this.motorBad.push(0);
+    this.batteryLow.push(false);
+    this.stockEmpty.push(false);
+    for (let k = 0; k < GATEWAYS; k++) {
+      this.gatewaySlot.push(NONE);
+      this.gatewayHeard.push(0);
+    }
+    if (!wasMissing) this.file(slot);
+  }
+
+  /** A retired or deleted device: no longer tracked for tickets. */
+  removeDevice(id: string): void {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined || this.retired[slot]) return;
+    this.retired[slot] = true;
+    const site = this.siteIds[slot] as string;
+    this.siteSize.set(site, (this.siteSize.get(site) ?? 1) - 1);
+  }
+
+  get trackedDevices(): number {
+    return this.ids.length;
+  }
+
+  get platformQuiet(): boolean {
+    return this.quiet;
+  }
+
+  stateOf(id: string): DeviceHealthState | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : STATE_NAMES[this.state[slot] as number];
+  }
+
+  /** Actions decided since the last call. */
+  takeActions(): HealthAction[] {
+    const taken = this.actions;
+    this.actions = [];
+    return taken;
+  }
+
+  /** Devices whose state or last-seen changed since the last call, for the snapshot. */
+  takeSnapshot(): HealthSnapshotRow[] {
+    const rows: HealthSnapshotRow[] = [];
+    for (const slot of this.dirty) {
+      const seen = this.lastSeen[slot] as number;
+      const state = this.state[slot] as number;
+      rows.push({
+        deviceId: this.ids[slot] as string,
+        lastSeenAt: seen === 0 ? null : seen,
+        state: STATE_NAMES[state] as DeviceHealthState,
+        stateSince: this.stateSince[slot] as number,
+        missedBeats:
+          state === OK || seen === 0
+            ? 0
+            : Math.floor(
+                ((this.stateSince[slot] as number) - seen) /
+                  ((this.spanMs[slot] as number) / this.missesOf(slot)),
+              ),
+      });
+    }
+    this.dirty.clear();
+    return rows;
+  }
+
+  private missesOf(slot: number): number {
+    return DEVICE_CATALOG[this.kinds[slot] as DeviceKind].missesBeforeMissing;
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  /** Any message a device sent itself (heartbeat, telemetry, fault): it is alive. */
+  message(deviceId: string, at: number): void {
+    this.heardFromPipeline(at);
+    const slot = this.slotOf.get(deviceId);
+    if (slot === undefined) return;
+    this.seen(slot, at);
+  }
+
+  /** A base station's sightings: it is alive, and so is every BLE device it heard. */
+  sighting(
+    gatewayId: string,
+    devices: readonly { readonly id: string; readonly battery_pct?: number }[],
+    at: number,
+  ): void {
+    this.heardFromPipeline(at);
+    const gateway = this.slotOf.get(gatewayId);
+    if (gateway !== undefined) this.seen(gateway, at);
+    for (const heard of devices) {
+      const slot = this.slotOf.get(heard.id);
+      if (slot === undefined) continue;
+      if (gateway !== undefined) this.rememberGateway(slot, gateway, at);
+      this.seen(slot, at);
+      if (heard.battery_pct !== undefined) this.battery(slot, heard.battery_pct, at);
+    }
+  }
+
+  fault(
+    deviceId: string,
+    code: FaultCode,
+    state: 'raised' | 'cleared',
+    at: number,
+    payload: Readonly<Record<string, unknown>>,
+  ): void {
+    this.message(deviceId, at);
+    const slot = this.slotOf.get(deviceId);
+    if (slot === undefined || this.retired[slot]) return;
+    const kind = this.kinds[slot] as DeviceKind;
+    const site = this.siteIds[slot] as string;
+    const fingerprint = `fault:${deviceId}:${code}`;
+    if (state === 'cleared') {
+      this.actions.push({ kind: 'cleared', fingerprint, deviceId, code, at });
+      return;
+    }
+    if (FAULT_CATALOG[code].action === 'notice') {
+      this.actions.push({ kind: 'notice', deviceId, siteId: site, code, at });
+      return;
+    }
+    const rule = DEVICE_CATALOG[kind].faults[code];
+    this.open(slot, {
+      rule: 'fault',
+      fingerprint,
+      severity: rule?.severity ?? 'yellow',
+      title: `${KIND_LABEL(kind)} ${deviceId}: ${code} (${FAULT_CATALOG[code].description})`,
+      category: 'fault',
+      parts: (rule?.parts ?? []).slice(0, 1).map((partNumber) => ({ partNumber, qty: 1 })),
+      evidence: { code, payload, candidateParts: rule?.parts ?? [] },
+      at,
+    });
+  }
+
+  telemetry(deviceId: string, payload: Readonly<Record<string, unknown>>, at: number): void {
+    this.message(deviceId, at);
+    const slot = this.slotOf.get(deviceId);
+    if (slot === undefined || this.retired[slot]) return;
+    const kind = this.kinds[slot] as DeviceKind;
+    const motor = payload['motor_state'];
+    if (typeof motor === 'string') {
+      if (motor === 'ok') this.motorBad[slot] = 0;
+      else {
+        const bad = (this.motorBad[slot] as number) + 1;
+        this.motorBad[slot] = bad;
+        if (bad === this.config.motorBadReports) {
+          const rule = DEVICE_CATALOG[kind].faults.MOTOR_STALL;
+          this.open(slot, {
+            rule: 'motor',
+            fingerprint: `motor:${deviceId}`,
+            severity: rule?.severity ?? 'red',
+            title: `${KIND_LABEL(kind)} ${deviceId}: motor ${motor} in ${bad} reports in a row`,
+            category: 'fault',
+            parts: (rule?.parts ?? []).slice(0, 1).map((partNumber) => ({ partNumber, qty: 1 })),
+            evidence: {
+              motor_state: motor,
+              reports: bad,
+              payload,
+              candidateParts: rule?.parts ?? [],
+            },
+            at,
+          });
+        }
+      }
+    }
+    const battery = payload['battery_pct'];
+    if (typeof battery === 'number') this.battery(slot, battery, at);
+    const stock = payload['stock_level'];
+    if (typeof stock === 'number') {
+      if (stock > 0) this.stockEmpty[slot] = false;
+      else if (!this.stockEmpty[slot]) {
+        this.stockEmpty[slot] = true;
+        this.actions.push({
+          kind: 'notice',
+          deviceId,
+          siteId: this.siteIds[slot] as string,
+          code: 'STOCK_EMPTY',
+          at,
+        });
+      }
+    }
+  }
+
+  private battery(slot: number, pct: number, at: number): void {
+    if (pct >= this.config.batteryLowPct + 5) this.batteryLow[slot] = false;
+    if (pct >= this.config.batteryLowPct || this.batteryLow[slot]) return;
+    this.batteryLow[slot] = true;
+    const id = this.ids[slot] as string;
+    const kind = this.kinds[slot] as DeviceKind;
+    const spec = DEVICE_CATALOG[kind];
+    const replacement = spec.faults.BATTERY_LOW?.parts ?? [];
+    this.open(slot, {
+      rule: 'battery',
+      fingerprint: `battery:${id}`,
+      severity: 'green',
+      title: `${spec.label} ${id}: battery at ${pct}% (below ${this.config.batteryLowPct}%)`,
+      category: 'preventive',
+      parts: replacement.slice(0, 1).map((partNumber) => ({ partNumber, qty: 1 })),
+      evidence: { battery_pct: pct },
+      at,
+    });
+  }
+
+  // ---- liveness -----------------------------------------------------------------------------
+
+  private heardFromPipeline(at: number): void {
+    this.messagesSinceStart++;
+    if (at > this.lastMessageAt) this.lastMessageAt = at;
+    if (!this.quiet) return;
+    // data flows again: the platform ticket recovers, and every device gets a full span from
+    // now before it can be missing (nothing is opened for the outage itself)
+    this.quiet = false;
+    this.actions.push({
+      kind: 'recovered',
+      fingerprint: 'platform',
+      at,
+      evidence: { resumedAt: at },
+    });
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.state[slot] === OK) {
+        this.deadline[slot] = Math.max(
+          this.deadline[slot] as number,
+          at + (this.spanMs[slot] as number),
+        );
+      }
+    }
+  }
+
+  private seen(slot: number, at: number): void {
+    if (at > (this.lastSeen[slot] as number)) this.lastSeen[slot] = at;
+    const span = this.spanMs[slot] as number;
+    const next = (this.lastSeen[slot] as number) + span;
+    if (next > (this.deadline[slot] as number)) this.deadline[slot] = next;
+    this.dirty.add(slot);
+    const state = this.state[slot] as number;
+    if (state !== OK) this.recover(slot, state, at);
+    if (!this.filed[slot]) this.file(slot);
+  }
+
+  private recover(slot: number, state: number, at: number): void {
+    const id = this.ids[slot] as string;
+    this.state[slot] = OK;
+    this.stateSince[slot] = at;
+    const site = this.siteIds[slot] as string;
+    if (this.inStorm[slot]) {
+      this.inStorm[slot] = false;
+      const storm = this.storms.get(site);
+      storm?.outstanding.delete(slot);
+      if (storm !== undefined && storm.outstanding.size === 0) {
+        this.storms.delete(site);
+        this.actions.push({
+          kind: 'recovered',
+          fingerprint: `site:${site}`,
+          siteId: site,
+          at,
+          evidence: { lastDevice: id },
+        });
+      }
+      return;
+    }
+    // a pending device rode out its blip; an unknown one never had a ticket
+    if (state === MISSING) {
+      this.actions.push({
+        kind: 'recovered',
+        fingerprint: `missing:${id}`,
+        deviceId: id,
+        siteId: site,
+        at,
+        evidence: { seenAt: at },
+      });
+    }
+  }
+
+  private rememberGateway(slot: number, gateway: number, at: number): void {
+    const base = slot * GATEWAYS;
+    let target = base;
+    for (let k = 0; k < GATEWAYS; k++) {
+      const s = this.gatewaySlot[base + k] as number;
+      if (s === gateway || s === NONE) {
+        target = base + k;
+        break;
+      }
+      if ((this.gatewayHeard[base + k] as number) < (this.gatewayHeard[target] as number))
+        target = base + k;
+    }
+    this.gatewaySlot[target] = gateway;
+    this.gatewayHeard[target] = at;
+  }
+
+  private file(slot: number): void {
+    const second = Math.max(
+      Math.floor((this.deadline[slot] as number) / 1_000),
+      this.wheelCursor + 1,
+    );
+    let bucket = this.wheel.get(second);
+    if (bucket === undefined) {
+      bucket = [];
+      this.wheel.set(second, bucket);
+    }
+    bucket.push(slot);
+    this.filed[slot] = true;
+  }
+
+  // ---- the clock ------------------------------------------------------------------------------
+
+  /** Processes deadlines, pending decisions and the platform check up to `now`. */
+  tick(now: number): void {
+    this.checkPlatform(now);
+    const last = Math.floor(now / 1_000);
+    for (let second = this.wheelCursor + 1; second <= last; second++) {
+      // the cursor moves first: a device re-filed now goes to a later slot, never a passed one
+      this.wheelCursor = second;
+      const bucket = this.wheel.get(second);
+      if (bucket === undefined) continue;
+      this.wheel.delete(second);
+      for (const slot of bucket) this.due(slot, now);
+    }
+    for (const queue of this.decisions.values()) {
+      while (queue.length > 0 && (queue[0]?.at ?? Infinity) <= now) {
+        const { slot } = queue.shift() as { at: number; slot: number };
+        this.decide(slot, now);
+      }
+    }
+    this.flushUnknown(now);
+  }
+
+  private due(slot: number, now: number): void {
+    this.filed[slot] = false;
+    if (this.retired[slot] || this.state[slot] !== OK) return;
+    const deadline = this.deadline[slot] as number;
+    // missing when now > lastSeen + interval × misses; seen meanwhile: file it at its new deadline
+    if (deadline >= now) return this.file(slot);
+    if (this.quiet) return this.file(slot); // the pipeline is down, not the device
+    const kind = this.kinds[slot] as DeviceKind;
+    if (DEVICE_CATALOG[kind].transport === 'ble' && this.behindMissingGateways(slot)) {
+      this.setState(slot, UNKNOWN, deadline);
+      return;
+    }
+    this.setState(slot, PENDING, deadline);
+    const site = this.siteIds[slot] as string;
+    let recent = this.siteMissing.get(site);
+    if (recent === undefined) {
+      recent = [];
+      this.siteMissing.set(site, recent);
+    }
+    recent.push({ slot, since: deadline });
+    const delay =
+      this.config.correlationMs + this.config.holdDownMs[DEVICE_CATALOG[kind].severityWhenMissing];
+    let queue = this.decisions.get(delay);
+    if (queue === undefined) {
+      queue = [];
+      this.decisions.set(delay, queue);
+    }
+    queue.push({ at: now + delay, slot });
+  }
+
+  /** Every base station that heard this BLE device lately is itself gone (or there is none). */
+  private behindMissingGateways(slot: number): boolean {
+    const base = slot * GATEWAYS;
+    const since = (this.lastSeen[slot] as number) - (this.spanMs[slot] as number);
+    let any = false;
+    for (let k = 0; k < GATEWAYS; k++) {
+      const gateway = this.gatewaySlot[base + k] as number;
+      if (gateway === NONE || (this.gatewayHeard[base + k] as number) < since) continue;
+      any = true;
+      if (this.state[gateway] === OK) return false;
+    }
+    if (!any) return false;
+    for (let k = 0; k < GATEWAYS; k++) {
+      const gateway = this.gatewaySlot[base + k] as number;
+      if (gateway === NONE || (this.gatewayHeard[base + k] as number) < since) continue;
+      let list = this.unknownBehind.get(gateway);
+      if (list === undefined) {
+        list = [];
+        this.unknownBehind.set(gateway, list);
+      }
+      list.push(this.ids[slot] as string);
+    }
+    return true;
+  }
+
+  private flushUnknown(now: number): void {
+    for (const [gateway, ids] of this.unknownBehind) {
+      this.actions.push({
+        kind: 'annotate',
+        fingerprint: `missing:${this.ids[gateway] as string}`,
+        text: `${ids.length} BLE device(s) heard only by this base station are now unknown (not missing): ${ids.slice(0, 50).join(', ')}${ids.length > 50 ? ', …' : ''}`,
+        evidence: { unknownDevices: ids },
+        at: now,
+      });
+    }
+    this.unknownBehind.clear();
+  }
+
+  private setState(slot: number, state: number, since: number): void {
+    this.state[slot] = state;
+    this.stateSince[slot] = since;
+    this.dirty.add(slot);
+  }
+
+  /** The correlation window of a newly missing device is over: its own ticket, or its site's. */
+  private decide(slot: number, now: number): void {
+    if (this.state[slot] !== PENDING || this.retired[slot]) return;
+    const site = this.siteIds[slot] as string;
+    const since = this.stateSince[slot] as number;
+    const window = this.config.correlationMs;
+    const recent = (this.siteMissing.get(site) ?? []).filter(
+      (m) => m.since >= now - 3 * window && this.state[m.slot] !== OK,
+    );
+    this.siteMissing.set(site, recent);
+    const storm = this.storms.get(site);
+    const together = recent.filter((m) => Math.abs(m.since - since) <= window);
+    const threshold = Math.max(
+      this.config.siteMinDevices,
+      Math.ceil(this.config.siteShare * (this.siteSize.get(site) ?? 0)),
+    );
+    if (storm !== undefined || together.length >= threshold) {
+      const joined =
+        storm !== undefined
+          ? [slot]
+          : together.map((m) => m.slot).filter((s) => this.state[s] === PENDING);
+      const covered = storm ?? { outstanding: new Set<number>(), openedAt: now };
+      for (const s of joined) {
+        this.setState(s, MISSING, this.stateSince[s] as number);
+        this.inStorm[s] = true;
+        covered.outstanding.add(s);
+      }
+      this.storms.set(site, covered);
+      const ids = joined.map((s) => this.ids[s] as string);
+      if (storm !== undefined) {
+        this.actions.push({
+          kind: 'annotate',
+          fingerprint: `site:${site}`,
+          text: `also silent now: ${ids.join(', ')}`,
+          evidence: { devices: ids },
+          at: now,
+        });
+        return;
+      }
+      this.open(slot, {
+        rule: 'site',
+        fingerprint: `site:${site}`,
+        severity: 'red',
+        title: `Site ${site}: ${ids.length} of ${this.siteSize.get(site) ?? 0} devices silent together (site network or power)`,
+        category: 'site-network-or-power',
+        parts: [],
+        evidence: { devices: ids, threshold, window },
+        at: now,
+        siteLevel: true,
+      });
+      return;
+    }
+    this.setState(slot, MISSING, since);
+    const id = this.ids[slot] as string;
+    const kind = this.kinds[slot] as DeviceKind;
+    const spec = DEVICE_CATALOG[kind];
+    const seen = this.lastSeen[slot] as number;
+    this.open(slot, {
+      rule: 'missing',
+      fingerprint: `missing:${id}`,
+      severity: spec.severityWhenMissing,
+      title: `${spec.label} ${id} missing: ${seen === 0 ? 'not heard since tracking began' : `no ${spec.transport === 'ble' ? 'sighting' : 'heartbeat'} since ${new Date(seen).toISOString()}`}`,
+      category: 'device-unusable',
+      parts: spec.missingParts.slice(0, 1).map((partNumber) => ({ partNumber, qty: 1 })),
+      evidence: {
+        lastSeenAt: seen === 0 ? null : new Date(seen).toISOString(),
+        missedBeats:
+          seen === 0
+            ? null
+            : Math.floor((now - seen) / ((this.spanMs[slot] as number) / spec.missesBeforeMissing)),
+        intervalS: (this.spanMs[slot] as number) / spec.missesBeforeMissing / 1_000,
+        candidateParts: spec.missingParts,
+      },
+      at: now,
+    });
+  }
+
+  private open(
+    slot: number,
+    ticket: Omit<Extract<HealthAction, { kind: 'open' }>, 'kind' | 'deviceId' | 'siteId'> & {
+      readonly siteLevel?: boolean;
+    },
+  ): void {
+    const deviceId = ticket.siteLevel ? undefined : (this.ids[slot] as string);
+    const siteId = this.siteIds[slot] as string;
+    const windowId = this.maintenance(deviceId ?? '', siteId, ticket.at);
+    if (windowId !== undefined) {
+      this.actions.push({
+        kind: 'suppressed',
+        windowId,
+        rule: ticket.rule,
+        fingerprint: ticket.fingerprint,
+        ...(deviceId === undefined ? {} : { deviceId }),
+        siteId,
+        at: ticket.at,
+      });
+      return;
+    }
+    this.actions.push({
+      kind: 'open',
+      rule: ticket.rule,
+      fingerprint: ticket.fingerprint,
+      severity: ticket.severity,
+      title: ticket.title,
+      category: ticket.category,
+      parts: ticket.parts,
+      evidence: ticket.evidence,
+      at: ticket.at,
+      ...(deviceId === undefined ? {} : { deviceId }),
+      siteId,
+    });
+  }
+
+  private checkPlatform(now: number): void {
+    if (this.quiet || this.messagesSinceStart === 0) return;
+    if (now - this.lastMessageAt <= this.config.platformQuietFactor * this.minIntervalMs) return;
+    // was the fleet talking just before? (a silent fleet of one is a device problem)
+    let heard = 0;
+    const recentSince = this.lastMessageAt - this.minSpanMs;
+    for (let slot = 0; slot < this.ids.length && heard < this.config.platformMinDevices; slot++) {
+      if ((this.lastSeen[slot] as number) >= recentSince) heard++;
+    }
+    if (heard < this.config.platformMinDevices) return;
+    this.quiet = true;
+    // devices that went silent with the pipeline are not missing
+    for (const queue of this.decisions.values()) {
+      for (const { slot } of queue) {
+        if (this.state[slot] === PENDING) {
+          this.setState(slot, OK, now);
+          if (!this.filed[slot]) this.file(slot);
+        }
+      }
+      queue.length = 0;
+    }
+    this.siteMissing.clear();
+    this.actions.push({
+      kind: 'open',
+      rule: 'platform',
+      fingerprint: 'platform',
+      severity: 'red',
+      title: `No device messages at all since ${new Date(this.lastMessageAt).toISOString()}: the data pipeline (broker or network) is down`,
+      category: 'platform',
+      parts: [],
+      evidence: {
+        lastMessageAt: new Date(this.lastMessageAt).toISOString(),
+        quietForMs: now - this.lastMessageAt,
+      },
+      at: now,
+    });
+  }
+
+  /** Kinds the engine knows (guards input from devices whose kind the catalog lacks). */
+  static knows(kind: string): kind is DeviceKind {
+    return isDeviceKind(kind);
+  }
+}
