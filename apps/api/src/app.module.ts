@@ -4,6 +4,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { DevicesModule } from './devices/devices.module';
+import { HealthApiModule } from './health/health-api.module';
+import { HealthRulesModule } from './health/health-rules.module';
 import { PartsModule } from './parts/parts.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { CoreModule } from './platform/core.module';
@@ -23,6 +25,8 @@ export class AppModule {
         BrokerAuthModule,
         PartsModule,
         TicketsModule,
+        HealthApiModule,
+        HealthRulesModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -35,6 +35,24 @@ export interface ApiConfig {
    * process, SQL) after at most this long.
    */
   readonly brokerAuthCacheMs: number;
+  /** The device-health rules (docs/health-rules.md): one process at a time runs them. */
+  readonly health: {
+    readonly enabled: boolean;
+    /** The broker the rules listen to, as a service account. */
+    readonly mqttUrl: string;
+    /** Unset: the API makes itself a device-service token (orfleet's broker reads it). */
+    readonly mqttUsername: string | undefined;
+    readonly mqttPassword: string | undefined;
+    readonly tickMs: number;
+    readonly snapshotMs: number;
+    readonly registryRefreshMs: number;
+    readonly correlationMs: number;
+    readonly holdDownMs: { readonly red: number; readonly yellow: number; readonly green: number };
+    readonly siteShare: number;
+    readonly siteMinDevices: number;
+    /** A device missing again within this long after a recovery re-opens its ticket. */
+    readonly flapCooldownMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -104,6 +122,24 @@ export function loadConfig(env: Env): ApiConfig {
     tokenCacheMs: int('ORFLEET_TOKEN_CACHE_MS', 30_000, 0, 3_600_000),
     listCacheMs: int('ORFLEET_LIST_CACHE_MS', 500, 0, 60_000),
     brokerAuthCacheMs: int('ORFLEET_BROKER_AUTH_CACHE_MS', 10_000, 0, 3_600_000),
+    health: {
+      enabled: bool('ORFLEET_HEALTH_ENABLED', true),
+      mqttUrl: env['ORFLEET_HEALTH_MQTT_URL'] || 'mqtt://127.0.0.1:1883',
+      mqttUsername: env['ORFLEET_HEALTH_MQTT_USERNAME'] || undefined,
+      mqttPassword: env['ORFLEET_HEALTH_MQTT_PASSWORD'] || undefined,
+      tickMs: int('ORFLEET_HEALTH_TICK_MS', 250, 10, 10_000),
+      snapshotMs: int('ORFLEET_HEALTH_SNAPSHOT_MS', 5_000, 100, 600_000),
+      registryRefreshMs: int('ORFLEET_HEALTH_REGISTRY_REFRESH_MS', 30_000, 100, 3_600_000),
+      correlationMs: int('ORFLEET_HEALTH_CORRELATION_MS', 60_000, 0, 3_600_000),
+      holdDownMs: {
+        red: int('ORFLEET_HEALTH_HOLD_DOWN_RED_MS', 0, 0, 86_400_000),
+        yellow: int('ORFLEET_HEALTH_HOLD_DOWN_YELLOW_MS', 0, 0, 86_400_000),
+        green: int('ORFLEET_HEALTH_HOLD_DOWN_GREEN_MS', 0, 0, 86_400_000),
+      },
+      siteShare: int('ORFLEET_HEALTH_SITE_SHARE_PCT', 30, 1, 100) / 100,
+      siteMinDevices: int('ORFLEET_HEALTH_SITE_MIN_DEVICES', 10, 1, 1_000_000),
+      flapCooldownMs: int('ORFLEET_HEALTH_FLAP_COOLDOWN_MS', 30 * 60_000, 0, 86_400_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -52,6 +52,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     ORFLEET_API_PORT: '0',
     ORFLEET_LOG_LEVEL: 'silent',
     ORFLEET_SCHEDULER_ENABLED: 'false',
+    ORFLEET_HEALTH_ENABLED: 'false',
     ORFLEET_TOKEN_CACHE_MS: '0',
     ...env,
   });

@@ -2,6 +2,9 @@ import { DataSource } from 'typeorm';
 import { ApiToken } from '../auth/api-token.entity';
 import { Device } from '../devices/device.entity';
 import { Site } from '../devices/site.entity';
+import { DeviceHealth } from '../health/device-health.entity';
+import { MaintenanceSuppression } from '../health/maintenance-suppression.entity';
+import { MaintenanceWindow } from '../health/maintenance-window.entity';
 import { Part } from '../parts/part.entity';
 import { ReplenishmentRequest } from '../parts/replenishment-request.entity';
 import { Reservation } from '../parts/reservation.entity';
@@ -13,6 +16,8 @@ import { TicketEvent } from '../tickets/ticket-event.entity';
 import { TicketMilestone } from '../tickets/ticket-milestone.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema';
+import { DeviceHealth1767225700000 } from './migrations/1767225700000-device-health';
+import { DeviceHeartbeatOverrides1767225800000 } from './migrations/1767225800000-device-heartbeat-overrides';
 
 export const ENTITIES = [
   ApiToken,
@@ -28,10 +33,17 @@ export const ENTITIES = [
   Reservation,
   StockMove,
   ReplenishmentRequest,
+  DeviceHealth,
+  MaintenanceWindow,
+  MaintenanceSuppression,
 ];
 
 /** Committed migrations, in order. Listed as classes so tests and dist/ load the same code. */
-export const MIGRATIONS = [InitialSchema1767225600000];
+export const MIGRATIONS = [
+  InitialSchema1767225600000,
+  DeviceHealth1767225700000,
+  DeviceHeartbeatOverrides1767225800000,
+];
 
 export function createDataSource(url: string, poolMax: number): DataSource {
   return new DataSource({

@@ -789,9 +789,16 @@ export class HealthEngine {
       queue.length = 0;
     }
     this.siteMissing.clear();
+    // a ticket belongs to a site (its SLA zone): the platform's goes to the largest one
+    let siteId = '';
+    let largest = -1;
+    for (const [site, size] of this.siteSize) {
+      if (size > largest) [siteId, largest] = [site, size];
+    }
     this.actions.push({
       kind: 'open',
       rule: 'platform',
+      siteId,
       fingerprint: 'platform',
       severity: 'red',
       title: `No device messages at all since ${new Date(this.lastMessageAt).toISOString()}: the data pipeline (broker or network) is down`,

@@ -59,6 +59,10 @@ export const ERROR_STATUS = {
   REPLENISHMENT_STATE_INVALID: 409,
   // reports
   REPORT_INVALID: 400,
+  // maintenance windows (device health)
+  MAINTENANCE_WINDOW_NOT_FOUND: 404,
+  MAINTENANCE_WINDOW_INVALID: 422,
+  MAINTENANCE_WINDOW_ENDED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
