@@ -635,17 +635,27 @@ export class HealthEngine {
     return true;
   }
 
-  private flushUnknown(now: number): void {
+  /**
+   * Lists BLE tags that turned unknown on their base station's ticket: at once when it is open,
+   * else when it opens (a pending station keeps its list; one heard again drops it).
+   */
+  private flushUnknown(now: number, only?: number): void {
     for (const [gateway, ids] of this.unknownBehind) {
+      if (only !== undefined && gateway !== only) continue;
+      const state = this.state[gateway];
+      if (state === PENDING) continue;
+      this.unknownBehind.delete(gateway);
+      if (state !== MISSING) continue;
       this.actions.push({
         kind: 'annotate',
-        fingerprint: `missing:${this.ids[gateway] as string}`,
-        text: `${ids.length} BLE device(s) heard only by this base station are now unknown (not missing): ${ids.slice(0, 50).join(', ')}${ids.length > 50 ? ', …' : ''}`,
+        fingerprint: this.inStorm[gateway]
+          ? `site:${this.siteIds[gateway] as string}`
+          : `missing:${this.ids[gateway] as string}`,
+        text: `${ids.length} BLE device(s) heard only by ${this.ids[gateway] as string} are now unknown (not missing): ${ids.slice(0, 1_000).join(', ')}${ids.length > 1_000 ? ', …' : ''}`,
         evidence: { unknownDevices: ids },
         at: now,
       });
     }
-    this.unknownBehind.clear();
   }
 
   private setState(slot: number, state: number, since: number): void {
@@ -729,6 +739,7 @@ export class HealthEngine {
       },
       at: now,
     });
+    this.flushUnknown(now, slot); // tags already unknown behind it go on its ticket at once
   }
 
   private open(

@@ -348,13 +348,25 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
         { type: 'reopen', text: `${action.title} (again within the flap cool-down)` },
         ACTOR,
       );
-      await this.tickets.open(this.ticketInput(action), ACTOR);
-      return;
     }
-    await this.tickets.open(this.ticketInput(action), ACTOR);
+    try {
+      await this.tickets.open(this.ticketInput(action, true), ACTOR);
+    } catch (error) {
+      if (action.parts.length === 0) throw error;
+      // a part the catalog or the stores cannot give must not keep the ticket from opening
+      const opened = await this.tickets.open(this.ticketInput(action, false), ACTOR);
+      await this.tickets.addEvent(
+        opened.ticket.id,
+        {
+          type: 'note',
+          text: `could not reserve ${action.parts.map((p) => `${p.qty} × ${p.partNumber}`).join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
+        },
+        ACTOR,
+      );
+    }
   }
 
-  private ticketInput(action: Extract<HealthAction, { kind: 'open' }>) {
+  private ticketInput(action: Extract<HealthAction, { kind: 'open' }>, withParts: boolean) {
     return {
       severity: action.severity,
       title: action.title,
@@ -364,7 +376,7 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
       ...(action.siteId === undefined ? {} : { siteId: action.siteId }),
       source: 'health-rule' as const,
       fingerprint: action.fingerprint,
-      ...(action.parts.length === 0 ? {} : { parts: action.parts }),
+      ...(!withParts || action.parts.length === 0 ? {} : { parts: action.parts }),
     };
   }
 
