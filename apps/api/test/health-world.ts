@@ -4,6 +4,9 @@ import { startBroker } from '../../broker/src/broker';
 import type { RunningBroker } from '../../broker/src/broker';
 import { registerFleet, testBrokerConfig } from '../../broker/test/broker-test-kit';
 import { startTestApi } from './harness';
+import { until } from './until';
+
+export { until };
 import type { TestApi } from './harness';
 
 /** A device of the simulated fleet: who it is, how often it speaks, and who hears it (BLE). */
@@ -131,6 +134,13 @@ export class HealthWorld {
     });
   }
 
+  /** The MQTT connection of a device with a session of its own. */
+  client(id: string): MqttClient {
+    const client = this.clients.get(id);
+    if (client === undefined) throw new Error(`${id} has no MQTT session in this world`);
+    return client;
+  }
+
   async stopRules(): Promise<void> {
     await this.rules?.close();
     this.rules = undefined;
@@ -160,18 +170,5 @@ export class HealthWorld {
     await this.rules?.close();
     await this.broker.close();
     await this.registry.close();
-  }
-}
-
-/** Polls `probe` until true; fails saying what it waited for. */
-export async function until(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

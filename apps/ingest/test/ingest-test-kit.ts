@@ -40,15 +40,4 @@ export async function connectDevice(
   });
 }
 
-/** Polls `probe` until it returns true; fails saying what it waited for. */
-export async function until(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { until } from '../../api/test/until';

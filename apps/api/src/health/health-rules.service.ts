@@ -237,7 +237,7 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     const unsubscribe = this.maintenance.onChange(reloadWindows);
     this.subscriptions.push(
       { unsubscribe } as unknown as Subscription,
-      interval(30_000).subscribe(reloadWindows),
+      interval(5_000).subscribe(reloadWindows),
     );
   }
 
