@@ -119,7 +119,7 @@ export class HealthWorld {
       env: {
         ORFLEET_HEALTH_ENABLED: 'true',
         ORFLEET_HEALTH_MQTT_URL: `mqtt://127.0.0.1:${this.broker.mqttPort}`,
-        ORFLEET_HEALTH_CORRELATION_MS: '4000',
+        ORFLEET_HEALTH_CORRELATION_MS: '7000',
         ORFLEET_HEALTH_TICK_MS: '100',
         ORFLEET_HEALTH_SNAPSHOT_MS: '300',
         ...this.rulesEnv,

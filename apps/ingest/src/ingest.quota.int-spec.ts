@@ -121,6 +121,8 @@ describe('ingest spool quota (real broker, influxd 1.6.7, PostgreSQL)', () => {
     );
     expect(perDevice).toEqual(Object.fromEntries(ids.map((id) => [id, PER_DEVICE])));
     expect(ingest.source.acked).toBe(DEVICES * PER_DEVICE);
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.opsPort}/metrics`)).text();
+    expect(metrics).toContain(`orfleet_ingest_acknowledged_total ${DEVICES * PER_DEVICE}`);
     expect(ingest.spool.full).toBe(false);
   }, 240_000);
 });

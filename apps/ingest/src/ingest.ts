@@ -177,6 +177,7 @@ export async function startIngest(
     log,
     accept,
     onConnectionChange: (connected) => metrics.connected.set(connected ? 1 : 0),
+    onAcked: (count) => metrics.acked.inc(count),
   });
 
   // the sites of this shard, from the registry, kept current

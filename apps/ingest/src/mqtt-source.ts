@@ -30,6 +30,8 @@ export interface MqttSourceOptions {
    */
   accept(message: IncomingMessage): Promise<void>;
   onConnectionChange?(connected: boolean): void;
+  /** PUBACKs sent, per batch that went out together. */
+  onAcked?(count: number): void;
 }
 
 // handleMessage's callback with an error: MQTT.js then sends no PUBACK of its own and reads on
@@ -172,12 +174,17 @@ export class MqttSource {
         _sendPacket(packet: { cmd: 'puback'; messageId: number }): void;
       }
     )._sendPacket.bind(this.client);
+    let sent = 0;
     while (this.acks.length > 0 && this.acks[0]?.done === true) {
       const ack = this.acks.shift() as PendingAck;
       if (ack.stream === this.client.stream && this.client.connected) {
         sendPacket({ cmd: 'puback', messageId: ack.messageId });
-        this.acked++;
+        sent++;
       }
+    }
+    if (sent > 0) {
+      this.acked += sent;
+      this.options.onAcked?.(sent);
     }
     if (this.blocked !== undefined && this.acks.length < this.options.maxInflight) {
       const resume = this.blocked;

@@ -5,22 +5,22 @@ const dispenser = (id: string, siteId: string): WorldDevice => ({
   id,
   kind: 'gown_dispenser',
   siteId,
-  intervalS: 1,
+  intervalS: 2,
   misses: 2,
 });
 const range = <T>(n: number, f: (i: number) => T): T[] =>
   Array.from({ length: n }, (_, i) => f(i + 1));
 
 // st-anne: a base station hearing 200 wristbands, plus 12 dispensers; st-luke: 25 dispensers.
-// A base station speaks every second (missing after 2 s); its tags every 2 s (missing after 4 s),
+// A base station speaks every 2 s (missing after 4 s); its tags every 4 s (missing after 8 s),
 // so, as in the field (10 s × 3 against 60 s × 5), the station is missed before its tags.
 const FLEET: WorldDevice[] = [
-  { id: 'bs-1', kind: 'base_station', siteId: 'st-anne', intervalS: 1, misses: 2 },
+  { id: 'bs-1', kind: 'base_station', siteId: 'st-anne', intervalS: 2, misses: 2 },
   ...range(200, (i) => ({
     id: `wb-${i}`,
     kind: 'wristband',
     siteId: 'st-anne',
-    intervalS: 2,
+    intervalS: 4,
     misses: 2,
     heardBy: 'bs-1',
   })),
@@ -60,7 +60,7 @@ describe('health rules: correlation and restarts (real broker, API, PostgreSQL)'
       );
       return rows[0]?.n === 200;
     });
-    await new Promise((resolve) => setTimeout(resolve, 6_000)); // past the tags' correlation window
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // past the tags' correlation window
     const tickets = await world.tickets();
     expect(tickets.map((t) => [t.fingerprint, t.severity])).toEqual([['missing:bs-1', 'red']]);
     expect(await health('wb-17')).toBe('unknown');
@@ -82,7 +82,7 @@ describe('health rules: correlation and restarts (real broker, API, PostgreSQL)'
     await until('the site ticket', async () =>
       (await world.tickets()).some((t) => t.fingerprint === 'site:st-luke'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 6_000)); // every window has closed
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // every window has closed
     const opened = (await world.tickets()).slice(before);
     expect(opened.map((t) => [t.fingerprint, t.severity, t.device_id, t.category])).toEqual([
       ['site:st-luke', 'red', null, 'site-network-or-power'],
@@ -96,17 +96,17 @@ describe('health rules: correlation and restarts (real broker, API, PostgreSQL)'
     const before = (await world.tickets()).length;
     await world.stopRules();
     world.stopped.add('gd-4'); // dies while no rule loop runs
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     const startedAt = Date.now();
     await world.startRules();
     await until('the ticket of gd-4', async () =>
       (await world.tickets()).some((t) => t.fingerprint === 'missing:gd-4'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 6_000)); // nothing else comes
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // nothing else comes
     const opened = (await world.tickets()).slice(before);
     expect(opened.map((t) => t.fingerprint)).toEqual(['missing:gd-4']);
-    // warm-up: missing only a full span (2 s) after the start, then the correlation window (4 s)
-    expect(opened[0]?.created_at.getTime()).toBeGreaterThanOrEqual(startedAt + 2_000 + 4_000);
+    // warm-up: missing only a full span (4 s) after the start, then the correlation window (7 s)
+    expect(opened[0]?.created_at.getTime()).toBeGreaterThanOrEqual(startedAt + 4_000 + 7_000);
     world.stopped.delete('gd-4');
   }, 120_000);
 });

@@ -6,14 +6,14 @@ const FLEET = Array.from({ length: 12 }, (_, i) => ({
   id: `gd-${i + 1}`,
   kind: 'gown_dispenser',
   siteId: 'st-anne',
-  intervalS: 1,
+  intervalS: 2,
   misses: 2,
 }));
 
 /**
  * The health rules for real: devices (MQTT.js) → our broker (aedes, registry on PostgreSQL) →
- * the rule loop in a second API process → tickets. Intervals are shortened per device (1 s, 2
- * misses) and the correlation window to 4 s, so the scenarios take seconds, not minutes.
+ * the rule loop in a second API process → tickets. Intervals are shortened per device (2 s, 2
+ * misses) and the correlation window to 7 s, so the scenarios take seconds, not minutes.
  */
 describe('health rules (real broker, API, PostgreSQL, MQTT.js devices)', () => {
   let world: HealthWorld;
@@ -156,12 +156,12 @@ describe('health rules (real broker, API, PostgreSQL, MQTT.js devices)', () => {
 
   it('the broker stops: one platform ticket, no device tickets, and nothing opened after it recovers', async () => {
     const before = (await healthTickets()).length;
-    const outage = world.restartBroker(10_000); // stopped for 10 s (10 intervals), then back
+    const outage = world.restartBroker(12_000); // stopped for 12 s (6 intervals), then back
     await until('the platform ticket', async () =>
       (await healthTickets()).some((x) => x.fingerprint === 'platform'),
     );
     await outage;
-    await new Promise((resolve) => setTimeout(resolve, 12_000)); // devices and rules reconnect; deadlines pass
+    await new Promise((resolve) => setTimeout(resolve, 16_000)); // devices and rules reconnect; deadlines and windows pass
     const after = await healthTickets();
     expect(after.slice(before).map((x) => x.fingerprint)).toEqual(['platform']);
   }, 90_000);
