@@ -82,8 +82,18 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       return (error as { code?: number }).code;
     }
   };
-  const closed = (client: MqttClient) =>
-    new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const closed = (client: MqttClient, ms = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${client.options.clientId}: connection not closed within ${ms} ms`)),
+        ms,
+      );
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   const nextMessage = (client: MqttClient) =>
     new Promise<{ topic: string; payload: string }>((resolve) =>
       client.once('message', (topic, payload) => resolve({ topic, payload: payload.toString() })),
@@ -152,12 +162,26 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
 
   it("closes the connection of a device publishing on another device's topic", async () => {
     const gd = await device('gd-1');
+    // its own topic first: what the ACL allowed before must not let another topic through
+    await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
     const gone = closed(gd);
     gd.publish('or/st-anne/gown_dispenser/gd-2/heartbeat', '{}', { qos: 1 });
     await gone;
     const body = await (await fetch(`http://127.0.0.1:${broker.opsPort}/metrics`)).text();
     expect(body).toMatch(
       /orfleet_broker_acl_denied_total\{op="publish",reason="NOT_OWN_TOPIC"\} [1-9]/,
+    );
+  });
+
+  it('closes the connection of a device publishing at QoS 2 on a topic it used at QoS 1', async () => {
+    const gd = await device('gd-1');
+    await gd.publishAsync('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 1 });
+    const gone = closed(gd);
+    gd.publish('or/st-anne/gown_dispenser/gd-1/heartbeat', '{}', { qos: 2 });
+    await gone;
+    const body = await (await fetch(`http://127.0.0.1:${broker.opsPort}/metrics`)).text();
+    expect(body).toMatch(
+      /orfleet_broker_acl_denied_total\{op="publish",reason="QOS2_PUBLISH"\} [1-9]/,
     );
   });
 

@@ -15,12 +15,12 @@ export class BrokerMetrics {
     labelNames: ['op', 'reason'] as const,
     registers: [this.registry],
   });
-  readonly messagesIn = new Counter({
-    name: 'orfleet_broker_messages_in_total',
-    help: 'Messages published by clients, by channel',
-    labelNames: ['channel'] as const,
-    registers: [this.registry],
-  });
+  readonly messagesIn: Counter<'channel'>;
+  /**
+   * Messages in by channel as plain numbers, handed to `messagesIn` when it is scraped: a
+   * labelled prom-client `inc` hashes and checks its labels on every call, per message.
+   */
+  private readonly inByChannel: Record<string, number> = {};
   readonly oversize = new Counter({
     name: 'orfleet_broker_oversize_packets_total',
     help: 'Connections closed for announcing a packet over the size limit',
@@ -45,6 +45,21 @@ export class BrokerMetrics {
 
   constructor(connectedBy: () => Record<string, number>) {
     collectDefaultMetrics({ register: this.registry });
+    const counted = this.inByChannel;
+    const reported: Record<string, number> = {};
+    this.messagesIn = new Counter({
+      name: 'orfleet_broker_messages_in_total',
+      help: 'Messages published by clients, by channel',
+      labelNames: ['channel'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [channel, n] of Object.entries(counted)) {
+          const delta = n - (reported[channel] ?? 0);
+          if (delta > 0) this.inc({ channel }, delta);
+          reported[channel] = n;
+        }
+      },
+    });
     this.connected = new Gauge({
       name: 'orfleet_broker_clients',
       help: 'Connected clients by device kind (or "service")',
@@ -55,5 +70,10 @@ export class BrokerMetrics {
         for (const [type, n] of Object.entries(connectedBy())) this.set({ type }, n);
       },
     });
+  }
+
+  /** A message in on `channel`: per message, so no label object and no hashing. */
+  countIn(channel: string): void {
+    this.inByChannel[channel] = (this.inByChannel[channel] ?? 0) + 1;
   }
 }
