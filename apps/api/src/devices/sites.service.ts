@@ -30,15 +30,17 @@ export class SitesService {
       throw new RegistryError('SITE_EXISTS', `site ${input.id} already exists`);
     }
     const now = this.clock.now();
-    return this.repo.save(
-      this.repo.create({
-        ...input,
-        createdAt: now,
-        createdBy: actor,
-        updatedAt: now,
-        updatedBy: actor,
-      }),
-    );
+    const site = this.repo.create({
+      ...input,
+      createdAt: now,
+      createdBy: actor,
+      updatedAt: now,
+      updatedBy: actor,
+    });
+    // a plain INSERT: save() would select, then update a row a racing request just inserted
+    // (both answered 201); the primary key makes the loser a 23505, answered 409
+    await this.repo.insert(site);
+    return site;
   }
 
   list(): Promise<Site[]> {
