@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { Subject, concatMap, fromEvent, interval, map, filter, from } from 'rxjs';
+import { Subject, concatMap, fromEvent, interval, map, from } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
@@ -186,27 +186,32 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     this.subscriptions.push(
       fromEvent(client, 'message', (topic: string, payload: Buffer) => ({ topic, payload }))
         .pipe(
-          map(({ topic, payload }) => decodeMessage(topic, payload, this.clock.now().getTime())),
-          filter((decoded) => decoded.ok),
+          map(({ topic, payload }) => {
+            const receivedAt = this.clock.now().getTime();
+            return { decoded: decodeMessage(topic, payload, receivedAt), receivedAt };
+          }),
         )
-        .subscribe((decoded) => {
+        .subscribe(({ decoded, receivedAt: at }) => {
+          if (!decoded.ok) return;
+          // liveness runs on this clock, not the device's: a device whose clock is an hour
+          // behind is still alive (its `ts` goes to InfluxDB, not into deadlines)
           const m = decoded.message;
           const id = m.address.deviceId;
           switch (m.channel) {
             case 'heartbeat':
-              return engine.message(id, m.ts);
+              return engine.message(id, at);
             case 'telemetry':
-              return engine.telemetry(id, m.payload, m.ts);
+              return engine.telemetry(id, m.payload, at);
             case 'fault':
               return engine.fault(
                 id,
                 m.payload.code,
                 m.payload.state,
-                m.ts,
+                at,
                 m.payload as unknown as Record<string, unknown>,
               );
             case 'sightings':
-              return engine.sighting(id, m.payload.devices, m.ts);
+              return engine.sighting(id, m.payload.devices, at);
           }
         }),
       interval(h.tickMs).subscribe(() => {
@@ -230,9 +235,12 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
       }),
     );
     const reloadWindows = () => {
-      void this.maintenance.activeWindows(this.clock.now()).then((w) => {
-        this.windows = w;
-      });
+      this.maintenance.activeWindows(this.clock.now()).then(
+        (w) => {
+          this.windows = w;
+        },
+        (error: unknown) => this.log.warn(`maintenance windows not reloaded: ${String(error)}`),
+      );
     };
     const unsubscribe = this.maintenance.onChange(reloadWindows);
     this.subscriptions.push(
