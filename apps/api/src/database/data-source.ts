@@ -18,6 +18,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema';
 import { DeviceHealth1767225700000 } from './migrations/1767225700000-device-health';
 import { DeviceHeartbeatOverrides1767225800000 } from './migrations/1767225800000-device-heartbeat-overrides';
+import { TicketFingerprintHistory1767225900000 } from './migrations/1767225900000-ticket-fingerprint-history';
 
 export const ENTITIES = [
   ApiToken,
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   InitialSchema1767225600000,
   DeviceHealth1767225700000,
   DeviceHeartbeatOverrides1767225800000,
+  TicketFingerprintHistory1767225900000,
 ];
 
 export function createDataSource(url: string, poolMax: number): DataSource {
