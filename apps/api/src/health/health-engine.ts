@@ -161,6 +161,8 @@ export class HealthEngine {
   private readonly kinds: DeviceKind[] = [];
   private readonly siteIds: string[] = [];
   private readonly spanMs: number[] = [];
+  /** Heartbeat interval (the kind's or the device's override): the unit of missed beats. */
+  private readonly intervalMs: number[] = [];
   private readonly lastSeen: number[] = [];
   private readonly deadline: number[] = [];
   private readonly filed: boolean[] = [];
@@ -226,7 +228,7 @@ export class HealthEngine {
   /** Adds a device or applies a change (kind, site, overrides). Restart safety: see `deadline`. */
   upsertDevice(device: HealthDevice, restored?: RestoredHealth): void {
     const existing = this.slotOf.get(device.id);
-    const { span } = this.spanOf(device);
+    const { intervalMs, span } = this.spanOf(device);
     if (existing !== undefined) {
       if (this.siteIds[existing] !== device.siteId) {
         this.siteSize.set(
@@ -238,6 +240,7 @@ export class HealthEngine {
       this.kinds[existing] = device.kind;
       this.siteIds[existing] = device.siteId;
       this.spanMs[existing] = span;
+      this.intervalMs[existing] = intervalMs;
       this.retired[existing] = false;
       return;
     }
@@ -248,6 +251,7 @@ export class HealthEngine {
     this.siteIds.push(device.siteId);
     this.siteSize.set(device.siteId, (this.siteSize.get(device.siteId) ?? 0) + 1);
     this.spanMs.push(span);
+    this.intervalMs.push(intervalMs);
     const seen = restored?.lastSeenAt ?? null;
     this.lastSeen.push(seen ?? 0);
     // warm-up (Zabbix nodata): nobody is missing before a full span since the start, whatever
@@ -313,17 +317,12 @@ export class HealthEngine {
           state === OK || seen === 0
             ? 0
             : Math.floor(
-                ((this.stateSince[slot] as number) - seen) /
-                  ((this.spanMs[slot] as number) / this.missesOf(slot)),
+                ((this.stateSince[slot] as number) - seen) / (this.intervalMs[slot] as number),
               ),
       });
     }
     this.dirty.clear();
     return rows;
-  }
-
-  private missesOf(slot: number): number {
-    return DEVICE_CATALOG[this.kinds[slot] as DeviceKind].missesBeforeMissing;
   }
 
   // ---- inputs -----------------------------------------------------------------------------
@@ -731,10 +730,8 @@ export class HealthEngine {
       evidence: {
         lastSeenAt: seen === 0 ? null : new Date(seen).toISOString(),
         missedBeats:
-          seen === 0
-            ? null
-            : Math.floor((now - seen) / ((this.spanMs[slot] as number) / spec.missesBeforeMissing)),
-        intervalS: (this.spanMs[slot] as number) / spec.missesBeforeMissing / 1_000,
+          seen === 0 ? null : Math.floor((now - seen) / (this.intervalMs[slot] as number)),
+        intervalS: (this.intervalMs[slot] as number) / 1_000,
         candidateParts: spec.missingParts,
       },
       at: now,

@@ -341,21 +341,23 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async open(action: Extract<HealthAction, { kind: 'open' }>): Promise<void> {
-    // flap folding: the same fingerprint resolved or closed within the cool-down is re-opened
-    const recent = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM ticket
-        WHERE fingerprint = $1 AND status IN ('resolved', 'closed')
-          AND updated_at >= $2
-        ORDER BY updated_at DESC LIMIT 1`,
-      [action.fingerprint, new Date(action.at - this.config.health.flapCooldownMs)],
-    );
-    const open = await this.openTicketId(action.fingerprint);
-    if (open === undefined && recent[0] !== undefined) {
-      await this.tickets.addEvent(
-        recent[0].id,
-        { type: 'reopen', text: `${action.title} (again within the flap cool-down)` },
-        ACTOR,
+    // flap folding: with nothing open, the same fingerprint resolved or closed within the
+    // cool-down is re-opened (an open one just counts the occurrence, in TicketsService.open)
+    if ((await this.openTicketId(action.fingerprint)) === undefined) {
+      const recent = await this.dataSource.query<{ id: string }[]>(
+        `SELECT id FROM ticket
+          WHERE fingerprint = $1 AND status IN ('resolved', 'closed')
+            AND updated_at >= $2
+          ORDER BY updated_at DESC LIMIT 1`,
+        [action.fingerprint, new Date(action.at - this.config.health.flapCooldownMs)],
       );
+      if (recent[0] !== undefined) {
+        await this.tickets.addEvent(
+          recent[0].id,
+          { type: 'reopen', text: `${action.title} (again within the flap cool-down)` },
+          ACTOR,
+        );
+      }
     }
     try {
       await this.tickets.open(this.ticketInput(action, true), ACTOR);
