@@ -22,7 +22,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -31,6 +31,7 @@ import type { Socket } from 'node:net';
 import { Client } from 'pg';
 import { DEVICE_CATALOG, DEVICE_KINDS, buildTopic, decodeMessage } from '@orfleet/devices';
 import { startEmbeddedPostgres } from '../apps/api/src/database/embedded-postgres';
+import { cpuMs, freePort, machineBusyMs, sleep } from './proc';
 
 const QUICK = process.argv.includes('--quick');
 const envInt = (name: string, fallback: number): number => {
@@ -61,7 +62,6 @@ const ORFLEET_MAIN = path.resolve(
 /** Our flood gate's limit for the run: above any device's rate at saturation (default 20/s). */
 const FLOOD_PER_S = 1_000;
 const root = path.resolve(__dirname, '..');
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const SERVICE = 'bench-sub';
 /** BENCH_NODELAY=0 leaves Nagle's algorithm on in the load generator's sockets. */
 const NODELAY = process.env['BENCH_NODELAY'] !== '0';
@@ -86,7 +86,6 @@ const LABEL: Record<BrokerName, string> = {
   mosquitto: '(c) mosquitto',
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -96,25 +95,6 @@ const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5))
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLK_TCK;
-}
-
 /** Read and write system calls of a process so far (`writev` included): batching, unlike CPU
  * time, does not move when another process shares the core. */
 function syscalls(pid: number): { reads: number; writes: number } {
@@ -123,20 +103,6 @@ function syscalls(pid: number): { reads: number; writes: number } {
     reads: Number(/syscr: (\d+)/.exec(io)?.[1] ?? NaN),
     writes: Number(/syscw: (\d+)/.exec(io)?.[1] ?? NaN),
   };
-}
-
-/** CPU time the whole machine spent busy so far (every core, every process), in ms. */
-function machineBusyMs(): number {
-  // "cpu  user nice system idle iowait irq softirq steal ..." (proc(5))
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .slice(0, 200)
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const busy = [user, nice, system, irq, softirq, steal].reduce<number>((s, x) => s + (x ?? 0), 0);
-  return (busy * 1_000) / CLK_TCK;
 }
 
 function rssKb(pid: number): number {

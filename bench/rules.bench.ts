@@ -51,8 +51,8 @@ import {
   sleep,
   spawnService,
   TreeCpu,
-} from './rules/proc';
-import type { Service } from './rules/proc';
+} from './proc';
+import type { Service } from './proc';
 
 const QUICK = process.argv.includes('--quick');
 const envInt = (name: string, fallback: number): number => {

@@ -4,61 +4,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { DEVICE_CATALOG, DEVICE_KINDS, buildTopic } from '@orfleet/devices';
 import type { DeviceKind } from '@orfleet/devices';
 
-export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+import { machineBusyMs, sleep } from '../proc';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** CPU time (user + system) of a live process so far, in ms; 0 once it is gone. */
-export function cpuMs(pid: number): number {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return 0;
-  }
-  // after "(comm)": state is field 3, utime 14, stime 15 (proc(5))
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLK_TCK;
-}
-
-/** CPU time the whole machine spent busy so far (every core, every process), in ms. */
-export function machineBusyMs(): number {
-  // "cpu  user nice system idle iowait irq softirq steal ..." (proc(5))
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .slice(0, 200)
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const busy = [user, nice, system, irq, softirq, steal].reduce<number>((s, x) => s + (x ?? 0), 0);
-  return (busy * 1_000) / CLK_TCK;
-}
-
-/** Resident memory now (VmRSS) and its high-water mark (VmHWM), in KiB. */
-export function memoryKb(pid: number): { rssKb: number; hwmKb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]);
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
-}
+export { CLK_TCK, cpuMs, freePort, machineBusyMs, memoryKb, sleep } from '../proc';
 
 /** The bench process's own CPU time so far, in ms (the load generator runs in it). */
 export function ownCpuMs(): number {

@@ -1,4 +1,4 @@
-// Process helpers of bench/rules.bench.ts: ephemeral ports, CPU time and memory of a process and
+// Process helpers of the benches: ephemeral ports, CPU time and memory of a process and
 // its children from /proc (proc(5)), the machine's busy time, services spawned and awaited.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
