@@ -1,0 +1,22 @@
+/**
+ * The PostgreSQL role Grafana reads as: it may log in and SELECT, nothing else. Run by the owner
+ * of the tables (the role the API migrates as), so tables added by later migrations are
+ * readable too (default privileges). The board proofs create it the same way.
+ */
+export const GRAFANA_ROLE = 'orfleet_grafana';
+
+/** `password` is an SQL expression: a literal in tests, `:'password'` for psql. */
+export function readOnlyRoleStatements(database: string, password: string): string[] {
+  return [
+    `DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${GRAFANA_ROLE}') THEN
+    CREATE ROLE ${GRAFANA_ROLE} LOGIN;
+  END IF;
+END $$`,
+    `ALTER ROLE ${GRAFANA_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
+    `GRANT CONNECT ON DATABASE ${database} TO ${GRAFANA_ROLE}`,
+    `GRANT USAGE ON SCHEMA public TO ${GRAFANA_ROLE}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GRAFANA_ROLE}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${GRAFANA_ROLE}`,
+  ];
+}
