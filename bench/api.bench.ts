@@ -3,7 +3,9 @@
 //   POST /api/v1/tickets               (a red ticket with a part reserved from the hospital store)
 // and, side by side as the baseline, GET /healthz on the same process (the framework's floor).
 // The API runs as `npm start` runs it (compiled, its own process, info logs) on an embedded
-// PostgreSQL. Prints a table; writes bench/results/api.json.
+// PostgreSQL. Prints a table; writes bench/results/api.json (`--quick`: 200 connections for 5 s
+// per endpoint, written to api.quick.json so it never replaces the full figures). Each endpoint's
+// requests per second and its latency distribution are recorded for docs/performance.md's plots.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
@@ -14,9 +16,13 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { DEVICE_CATALOG, DEVICE_KINDS } from '@orfleet/devices';
 import { startEmbeddedPostgres } from '../apps/api/src/database/embedded-postgres';
+import { machineInfo } from './proc';
+import type { Distribution } from './series';
 
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 1_000);
-const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 20);
+const QUICK = process.argv.includes('--quick');
+/** Quick: fewer connections too, or a 5 s window is mostly the connection storm's timeouts. */
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? (QUICK ? 200 : 1_000));
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? (QUICK ? 5 : 20));
 /** Profile the API process: BENCH_PROFILE_DIR=/tmp/prof writes a .cpuprofile on exit. */
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 /** Run only the scenarios whose name contains this text (the baseline always runs). */
@@ -107,11 +113,46 @@ interface Row {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Requests completed in each second of the run. */
+  perSecond: number[];
+  latency: Distribution;
+}
+
+/** autocannon's latency histogram at the quantiles it reports (ms). */
+function latencyDistribution(r: autocannon.Result): Distribution {
+  const l = r.latency;
+  const at: [number, number][] = [
+    [0.01, l.p1],
+    [0.1, l.p10],
+    [0.25, l.p25],
+    [0.5, l.p50],
+    [0.75, l.p75],
+    [0.9, l.p90],
+    [0.975, l.p97_5],
+    [0.99, l.p99],
+    [0.999, l.p99_9],
+    [1, l.max],
+  ];
+  return {
+    count: r.requests.total,
+    quantiles: at.map(([q]) => q),
+    valuesMs: at.map(([, v]) => v),
+  };
 }
 
 async function load(name: string, options: autocannon.Options): Promise<Row | undefined> {
   if (!name.includes(ONLY) && !name.includes('baseline')) return undefined;
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const perSecond: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { connections: CONNECTIONS, duration: DURATION_S, ...options },
+      (error: Error | null, result: autocannon.Result) => (error ? reject(error) : resolve(result)),
+    );
+    // autocannon 8 emits { counter, bytes } each second (its typings declare no argument)
+    (instance as NodeJS.EventEmitter).on('tick', ({ counter }: { counter: number }) =>
+      perSecond.push(counter),
+    );
+  });
   return {
     name,
     requests: r.requests.total,
@@ -123,6 +164,9 @@ async function load(name: string, options: autocannon.Options): Promise<Row | un
     errors: r.errors,
     timeouts: r.timeouts,
     non2xx: r.non2xx,
+    // the last tick comes with the stop, after the final whole second
+    perSecond: perSecond.slice(0, DURATION_S),
+    latency: latencyDistribution(r),
   };
 }
 
@@ -225,11 +269,11 @@ async function main(): Promise<void> {
       createdEqualsReserved: created === reserved,
     };
     console.log('goals:', goals);
-    const out = path.join(__dirname, 'results', 'api.json');
+    const out = path.join(__dirname, 'results', QUICK ? 'api.quick.json' : 'api.json');
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ bench: 'api', node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, connections: CONNECTIONS, durationS: DURATION_S, tickets: TICKETS, devices: DEVICES, results: ran.map((r) => ({ ...r, ratioToHealthz: Number((r.throughputPerS / baseline).toFixed(3)) })), created, reserved, apiRssMiB: Math.round(rssKb / 1024), goals }, null, 2)}\n`,
+      `${JSON.stringify({ bench: 'api', machine: machineInfo(new Date()), quick: QUICK, connections: CONNECTIONS, durationS: DURATION_S, tickets: TICKETS, devices: DEVICES, results: ran.map((r) => ({ ...r, ratioToHealthz: Number((r.throughputPerS / baseline).toFixed(3)) })), created, reserved, apiRssMiB: Math.round(rssKb / 1024), goals }, null, 2)}\n`,
     );
     console.log(`wrote ${path.relative(process.cwd(), out)}`);
   } finally {

@@ -17,7 +17,7 @@
 // broker cost; "CPU ms per 10k messages" (the broker's own CPU time) does not. The CPU other
 // processes take during each window is measured too: a round it spoiled is run again.
 // `--quick`: one short round (about a minute). Prints a table; writes bench/results/broker.json
-// (a quick run writes broker.quick.tmp.json, so it never overwrites the full figures).
+// (a quick run writes broker.quick.json, so it never overwrites the full figures).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -31,7 +31,9 @@ import type { Socket } from 'node:net';
 import { Client } from 'pg';
 import { DEVICE_CATALOG, DEVICE_KINDS, buildTopic, decodeMessage } from '@orfleet/devices';
 import { startEmbeddedPostgres } from '../apps/api/src/database/embedded-postgres';
-import { cpuMs, freePort, machineBusyMs, sleep } from './proc';
+import { cpuMs, freePort, machineBusyMs, machineInfo, sleep } from './proc';
+import { distribution } from './series';
+import type { Distribution } from './series';
 
 const QUICK = process.argv.includes('--quick');
 const envInt = (name: string, fallback: number): number => {
@@ -370,6 +372,9 @@ interface Phase {
   open: boolean;
   inWindow: number;
   latencies: number[];
+  /** When the window opened (performance.now()) and the deliveries in each second of it. */
+  t0: number;
+  perSecond: number[];
 }
 
 interface PhaseResult {
@@ -384,6 +389,9 @@ interface PhaseResult {
   throughputPerS: number;
   p50Ms: number;
   p99Ms: number;
+  /** Publish → delivery at the quantiles of series.ts, and deliveries per second of the window. */
+  latency: Distribution;
+  perSecond: number[];
   cpuMs: number;
   cpuMsPer10k: number;
   brokerCpuPct: number;
@@ -445,7 +453,11 @@ class Load {
       ledger.receivedCount++;
       if (phase !== undefined && id >= phase.firstId) {
         phase.latencies.push(now - ledger.sentAt[id]!);
-        if (phase.open) phase.inWindow++;
+        if (phase.open) {
+          phase.inWindow++;
+          const second = Math.floor((now - phase.t0) / 1_000);
+          phase.perSecond[second] = (phase.perSecond[second] ?? 0) + 1;
+        }
       }
       if (ledger.acked[id] === 1) this.done(id);
     });
@@ -518,7 +530,15 @@ class Load {
 
 async function measure(load: Load, pid: number, run: () => Promise<void>): Promise<PhaseResult> {
   const { ledger } = load;
-  const phase: Phase = { firstId: ledger.next, endId: 0, open: true, inWindow: 0, latencies: [] };
+  const phase: Phase = {
+    firstId: ledger.next,
+    endId: 0,
+    open: true,
+    inWindow: 0,
+    latencies: [],
+    t0: performance.now(),
+    perSecond: [],
+  };
   load.phase = phase;
   const errorsBefore = load.clientErrors;
   const duplicatesBefore = ledger.duplicates;
@@ -527,6 +547,7 @@ async function measure(load: Load, pid: number, run: () => Promise<void>): Promi
   const busy0 = machineBusyMs();
   const io0 = syscalls(pid);
   const t0 = performance.now();
+  phase.t0 = t0;
   await run();
   phase.open = false;
   const wallMs = performance.now() - t0;
@@ -562,6 +583,12 @@ async function measure(load: Load, pid: number, run: () => Promise<void>): Promi
     throughputPerS: Math.round((phase.inWindow / wallMs) * 1_000),
     p50Ms: round2(percentile(sorted, 0.5)),
     p99Ms: round2(percentile(sorted, 0.99)),
+    latency: distribution(sorted, { sorted: true }),
+    // whole seconds of the window (a second nothing was delivered in counts 0)
+    perSecond: Array.from(
+      { length: Math.floor(wallMs / 1_000) },
+      (_, i) => phase.perSecond[i] ?? 0,
+    ),
     cpuMs: Math.round(cpu),
     cpuMsPer10k: round2((cpu / Math.max(1, phase.inWindow)) * 10_000),
     brokerCpuPct: Math.round((cpu / wallMs) * 100),
@@ -894,7 +921,7 @@ function report(
 
   const out = path.resolve(
     process.env['BENCH_OUT'] ??
-      path.join(__dirname, 'results', QUICK ? 'broker.quick.tmp.json' : 'broker.json'),
+      path.join(__dirname, 'results', QUICK ? 'broker.quick.json' : 'broker.json'),
   );
   mkdirSync(path.dirname(out), { recursive: true });
   const version = (pkg: string) =>
@@ -909,9 +936,7 @@ function report(
       {
         bench: 'broker',
         machine: {
-          cpu: os.cpus()[0]?.model ?? 'unknown',
-          cores,
-          node: process.version,
+          ...machineInfo(new Date()),
           mosquitto: meta.mosquittoVersion,
           aedes: version('aedes'),
           mqttjs: version('mqtt'),

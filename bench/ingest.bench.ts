@@ -29,8 +29,10 @@
 // (BENCH_PROFILE_EXTRA); BENCH_PROFILE_DIR=/tmp/prof profiles the measured rounds too (slower).
 // To try a change without touching the tree: BENCH_DIST=tmp/x/dist (a patched copy of dist/),
 // BENCH_INGEST_ENV / BENCH_BROKER_ENV=NAME=value,... (recorded in the JSON), BENCH_NO_BUILD=1.
-// Prints a table; writes bench/results/ingest.json (a quick run writes to the temp dir instead,
-// so it never replaces the full figures; BENCH_OUT overrides).
+// Last, disk per device-day (bench/ingest/disk.ts): one day of heartbeats of BENCH_DISK_DEVICES
+// dispensers written to a private influxd with the ingest's schema, compacted, measured.
+// Prints a table; writes bench/results/ingest.json (a quick run writes ingest.quick.json, so it
+// never replaces the full figures; BENCH_OUT overrides).
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +47,11 @@ import { InfluxHttp } from '../apps/ingest/src/influx/influx-http';
 import { startEmbeddedInfluxd } from '../apps/ingest/src/influx/embedded-influxd';
 import { countField, influxQuery } from '../apps/ingest/test/influxd';
 import { printProfile, summarizeProfile } from './ingest/cpuprofile';
+import { measureDisk } from './ingest/disk';
+import type { DiskResult } from './ingest/disk';
+import { machineInfo } from './proc';
+import { distribution, perSecond } from './series';
+import type { Distribution } from './series';
 import type { ProfileSummary } from './ingest/cpuprofile';
 import {
   SITE,
@@ -88,6 +95,8 @@ const LAG_S = envNumber('BENCH_LAG_S', QUICK ? 10 : 20, 0);
 /** The paced phase's rate as a share of the round's end-to-end rate. */
 const LAG_SHARE = envNumber('BENCH_LAG_SHARE', 0.5, 0.01);
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+/** Dispensers of the disk measurement, one day of heartbeats each; 0 skips it. */
+const DISK_DEVICES = envNumber('BENCH_DISK_DEVICES', QUICK ? 20 : 100, 0);
 /** A phase in which other processes took more than this (% of one core) is flagged. */
 const OTHER_MAX_PCT = envNumber('BENCH_OTHER_MAX_PCT', 25);
 const QUIET_WAIT_MS = QUICK ? 5_000 : 15_000;
@@ -615,6 +624,8 @@ interface E2EResult {
   cpuMsPer1k: { loadgen: number; broker: number; ingest: number; influxd: number; total: number };
   ingestRssMaxKb: number;
   brokerRssMaxKb: number;
+  /** Points written in each second from the first publish (from the scrapes, interpolated). */
+  writtenPerS: number[];
   /** The ingest's own counters at the end (cumulative, warm-up and probe included). */
   ingestCounters: { heartbeatsTaken: number; acknowledged: number; written: number };
 }
@@ -710,6 +721,7 @@ async function runE2E(
     },
     ingestRssMaxKb,
     brokerRssMaxKb,
+    writtenPerS: perSecond(timeline.t, timeline.written, t0),
     ingestCounters: {
       heartbeatsTaken: sample(counters, 'orfleet_ingest_messages_total\\{channel="heartbeat"\\}'),
       acknowledged: sample(counters, 'orfleet_ingest_acknowledged_total'),
@@ -738,6 +750,8 @@ interface LagResult {
   maxGapMs: number;
   cpu: CpuSplit;
   ingestRssSteadyKb: number;
+  /** Ours (publish → written) at the quantiles of series.ts. */
+  distribution: Distribution;
 }
 
 const LAG = 'orfleet_ingest_lag_seconds';
@@ -842,6 +856,7 @@ async function runLag(
     maxGapMs: Math.round(maxGapMs),
     cpu: cpuSplit(before, after),
     ingestRssSteadyKb: median(rss),
+    distribution: distribution(lags, { sorted: true, digits: 1 }),
   };
 }
 
@@ -1046,7 +1061,20 @@ async function main(): Promise<void> {
       console.log('\n(b)/(a) below 0.85: one more round, profiled (not measured)');
       profile = await profileRound(context, data);
     }
-    report(rows, profile, {
+    let disk: DiskResult | undefined;
+    if (DISK_DEVICES > 0) {
+      console.log(`\ndisk: one day of heartbeats of ${DISK_DEVICES} dispensers, compacted`);
+      disk = await measureDisk({
+        dir: path.join(dir, 'disk'),
+        devices: DISK_DEVICES,
+        now: Date.now(),
+      });
+      console.log(
+        `  raw ${disk.rawBytesPerDeviceDay} B + rollup ${disk.rollupBytesPerDeviceDay} B per device-day ` +
+          `(${disk.rawBytesPerPoint} B per point)`,
+      );
+    }
+    report(rows, profile, disk, {
       elapsedS: Math.round((performance.now() - started) / 1_000),
       loadAverage,
       lineBytes: data.lineBytes,
@@ -1069,6 +1097,7 @@ const git = (args: string[]) => {
 function report(
   rows: RoundResult[],
   profile: ProfileSummary[] | undefined,
+  disk: DiskResult | undefined,
   meta: { elapsedS: number; loadAverage: number[]; lineBytes: number },
 ): void {
   // medians over the rounds whose windows other processes left alone, if there are any
@@ -1267,9 +1296,7 @@ function report(
 
   const out =
     process.env['BENCH_OUT'] ??
-    (QUICK
-      ? path.join(os.tmpdir(), 'orfleet-ingest.quick.json')
-      : path.join(__dirname, 'results', 'ingest.json'));
+    path.join(__dirname, 'results', QUICK ? 'ingest.quick.json' : 'ingest.json');
   mkdirSync(path.dirname(out), { recursive: true });
   const version = (bin: string, args: string[]) => {
     try {
@@ -1283,14 +1310,7 @@ function report(
     `${JSON.stringify(
       {
         bench: 'ingest',
-        machine: {
-          cpu: os.cpus()[0]?.model ?? 'unknown',
-          cores,
-          memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
-          node: process.version,
-          influxd: version('influxd', ['version']),
-          kernel: os.release(),
-        },
+        machine: { ...machineInfo(new Date()), influxd: version('influxd', ['version']) },
         // what was measured: built from the working tree, committed or not
         source: {
           head: git(['rev-parse', '--short', 'HEAD']),
@@ -1343,6 +1363,7 @@ function report(
         },
         summary,
         goals,
+        disk,
         profile:
           profile === undefined
             ? undefined

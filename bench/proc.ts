@@ -4,6 +4,29 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
+
+/** The machine a result was measured on, as every bench's JSON records it under `machine`. */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly kernel: string;
+  /** When the run ended (ISO 8601, UTC). */
+  readonly at: string;
+}
+
+export function machineInfo(at: Date): MachineInfo {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    kernel: os.release(),
+    at: at.toISOString(),
+  };
+}
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 

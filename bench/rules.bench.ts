@@ -15,7 +15,7 @@
 //      with an empty registry.
 // `--quick` (about 3 min): layer 2 with 10,000 devices and intervals shortened per device (the
 // registry's override columns) to 2 s / 5 s / 10 s and a 10 s correlation window. Prints a table;
-// writes bench/results/rules.json (the `full` or `quick` part; the other part is kept).
+// writes bench/results/rules.json (`full`; a quick run writes rules.quick.json: `quick`).
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -47,6 +47,7 @@ import {
   cpuMs,
   freePort,
   machineBusyMs,
+  machineInfo,
   memoryKb,
   sleep,
   spawnService,
@@ -716,20 +717,14 @@ async function main(): Promise<void> {
   );
   console.log('goals:', goals);
 
-  const out = path.join(__dirname, 'results', 'rules.json');
+  // a quick run never replaces the full figures
+  const out = path.join(__dirname, 'results', QUICK ? 'rules.quick.json' : 'rules.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  const previous = existsSync(out)
-    ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>)
-    : {};
   const run = {
     at: new Date(startedAt).toISOString(),
     elapsedS,
     machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 1_073_741_824),
-      node: process.version,
-      kernel: os.release(),
+      ...machineInfo(new Date()),
       loadAverageAtStart: loadAverage,
     },
     source: {
@@ -762,7 +757,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(
     out,
-    `${JSON.stringify({ bench: 'rules', ...previous, [QUICK ? 'quick' : 'full']: run }, null, 2)}\n`,
+    `${JSON.stringify({ bench: 'rules', [QUICK ? 'quick' : 'full']: run }, null, 2)}\n`,
   );
   console.log(`wrote ${path.relative(process.cwd(), out)} (${QUICK ? 'quick' : 'full'})`);
 }

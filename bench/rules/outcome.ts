@@ -2,6 +2,8 @@
 // after the deadline, and how each kill ended (its own ticket, or correlated as designed).
 import { DEVICE_CATALOG } from '@orfleet/devices';
 import type { Fleet } from './fleet';
+import { distribution } from '../series';
+import type { Distribution } from '../series';
 
 export interface LatencySummary {
   readonly count: number;
@@ -10,6 +12,8 @@ export interface LatencySummary {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly minMs: number;
+  /** The whole distribution at the quantiles of series.ts (the plots of docs/performance.md). */
+  readonly distribution: Distribution;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -27,6 +31,7 @@ export function summarize(values: readonly number[]): LatencySummary {
     p99Ms: at(0.99),
     maxMs: sorted.length === 0 ? NaN : round1(sorted[sorted.length - 1]!),
     minMs: sorted.length === 0 ? NaN : round1(sorted[0]!),
+    distribution: distribution(sorted, { sorted: true, digits: 1 }),
   };
 }
 

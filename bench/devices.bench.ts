@@ -1,13 +1,17 @@
 // Payload validation on the hot path (issue #2): heartbeat payloads decoded and validated per
 // second on one core, against JSON.parse alone on the same payloads, measured side by side in
-// interleaved rounds. Prints a table and writes bench/results/validate.json.
+// interleaved rounds. Prints a table and writes bench/results/devices.json (`--quick`: 5 rounds,
+// written to devices.quick.json so it never replaces the full figures).
 import { writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { decodeMessage, decodePayload, parseTopic } from '@orfleet/devices';
+import { machineInfo } from './proc';
 
+const QUICK = process.argv.includes('--quick');
 const COUNT = 20_000;
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 15);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (QUICK ? 5 : 15));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error('BENCH_ROUNDS: expected an integer >= 1');
 const TARGET_PER_S = 200_000;
 const NOW = 1_767_225_600_000;
 
@@ -88,15 +92,15 @@ console.log(
   `\ntarget ≥ ${TARGET_PER_S.toLocaleString('en')}/s: ${met ? 'met' : 'NOT met'} (${Math.round(worst).toLocaleString('en')}/s)`,
 );
 
-const out = path.join(__dirname, 'results', 'validate.json');
+const out = path.join(__dirname, 'results', QUICK ? 'devices.quick.json' : 'devices.json');
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(
   out,
   `${JSON.stringify(
     {
-      bench: 'validate',
-      node: process.version,
-      cpu: os.cpus()[0]?.model ?? 'unknown',
+      bench: 'devices',
+      machine: machineInfo(new Date()),
+      quick: QUICK,
       payloads: COUNT,
       rounds: ROUNDS,
       avgPayloadBytes: Math.round(bytes.reduce((s, b) => s + b.length, 0) / COUNT),
