@@ -4,6 +4,7 @@
 #   redis-server       the broker's two-process cluster test (REDIS_URL) starts a private one
 #   mosquitto          the broker bench's reference broker (Mosquitto 2.0.11 on Debian 12)
 #   influxdb           the ingest and board tests start a private influxd 1.6.7
+#   postgresql-client  psql: the deploy tests run the PostgreSQL init script as the image would
 # Installs only what is missing, so it costs nothing on a machine that has them. The packages'
 # own services are not used: each test starts its private server on a loopback port.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "orfleet: the tests need: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})" >&2

@@ -67,4 +67,52 @@ describe('ingest config', () => {
       /ORFLEET_API_URL and ORFLEET_API_TOKEN/,
     );
   });
+
+  describe('platform self-metrics', () => {
+    it('scrape this ingest every 10 s by default, on loopback when it listens on all addresses', () => {
+      expect(loadConfig({}).selfMetrics).toEqual({
+        intervalS: 10,
+        targets: [
+          { service: 'ingest', url: 'http://127.0.0.1:9102/metrics', instance: '127.0.0.1:9102' },
+        ],
+      });
+      expect(
+        loadConfig({ ORFLEET_INGEST_OPS_HOST: '0.0.0.0', ORFLEET_INGEST_OPS_PORT: '9200' })
+          .selfMetrics.targets,
+      ).toEqual([
+        { service: 'ingest', url: 'http://127.0.0.1:9200/metrics', instance: '127.0.0.1:9200' },
+      ]);
+    });
+
+    it('reads the targets and the interval; 0 turns the scraping off', () => {
+      const config = loadConfig({
+        ORFLEET_INGEST_SELF_METRICS_TARGETS:
+          'broker=http://broker:9101/metrics,api=http://api:3000/metrics,ingest=http://127.0.0.1:9102/metrics',
+        ORFLEET_INGEST_SELF_METRICS_INTERVAL_S: '0',
+      });
+      expect(config.selfMetrics.intervalS).toBe(0);
+      expect(config.selfMetrics.targets.map((t) => `${t.service} ${t.instance}`)).toEqual([
+        'broker broker:9101',
+        'api api:3000',
+        'ingest 127.0.0.1:9102',
+      ]);
+    });
+
+    it('lists each bad target and a bad interval', () => {
+      expect(() =>
+        loadConfig({
+          ORFLEET_INGEST_SELF_METRICS_TARGETS: 'mqtt=http://x/metrics,broker=broker:9101',
+          ORFLEET_INGEST_SELF_METRICS_INTERVAL_S: '-1',
+        }),
+      ).toThrow(
+        new RegExp(
+          [
+            'ORFLEET_INGEST_SELF_METRICS_TARGETS: "mqtt=http://x/metrics": expected <service>=<url>',
+            'ORFLEET_INGEST_SELF_METRICS_TARGETS: "broker=broker:9101": expected an http\\(s\\) URL',
+            'ORFLEET_INGEST_SELF_METRICS_INTERVAL_S: expected an integer 0..3600, got "-1"',
+          ].join('[^]*'),
+        ),
+      );
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import { parseSelfMetricsTargets } from './self-metrics/self-metrics.rules';
+import type { SelfMetricsTarget } from './self-metrics/self-metrics.rules';
 import { parseShard } from './shard.rules';
 import type { Shard } from './shard.rules';
 
@@ -59,6 +61,14 @@ export interface IngestConfig {
   /** QoS 1 messages received but not yet acknowledged, at most; past it the ingest stops reading. */
   readonly maxInflight: number;
   readonly ops: { readonly host: string; readonly port: number };
+  /**
+   * The platform's own Prometheus metrics (broker, API, this ingest), scraped into InfluxDB
+   * measurement `orfleet_self` every `intervalS` (0: off). Unused without InfluxDB.
+   */
+  readonly selfMetrics: {
+    readonly intervalS: number;
+    readonly targets: readonly SelfMetricsTarget[];
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -175,6 +185,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
   const rawRetention = duration('INFLUX_RAW_RETENTION', '30d');
   const rollupRetention = duration('INFLUX_ROLLUP_RETENTION', '400d');
 
+  const opsHost = text('ORFLEET_INGEST_OPS_HOST') ?? '127.0.0.1';
+  const opsPort = int('ORFLEET_INGEST_OPS_PORT', 9102, 0, 65_535);
+  // unset: this ingest's own endpoint (a wildcard listen address is reached on loopback)
+  const selfHost = opsHost === '0.0.0.0' || opsHost === '::' ? '127.0.0.1' : opsHost;
+  const targetsText =
+    text('ORFLEET_INGEST_SELF_METRICS_TARGETS') ??
+    (opsPort === 0
+      ? ''
+      : `ingest=http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${opsPort}/metrics`);
+  const targets = parseSelfMetricsTargets(targetsText);
+  if (!targets.ok) {
+    for (const problem of targets.problems) {
+      problems.push(`ORFLEET_INGEST_SELF_METRICS_TARGETS: ${problem}`);
+    }
+  }
+
   const config: IngestConfig = {
     mqtt: {
       url: mqttUrl,
@@ -225,9 +251,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       timeoutMs: int('ORFLEET_INGEST_WRITE_TIMEOUT_MS', 10_000, 100, 600_000),
     },
     maxInflight: int('ORFLEET_INGEST_MAX_INFLIGHT', 10_000, 1, 1_000_000),
-    ops: {
-      host: text('ORFLEET_INGEST_OPS_HOST') ?? '127.0.0.1',
-      port: int('ORFLEET_INGEST_OPS_PORT', 9102, 0, 65_535),
+    ops: { host: opsHost, port: opsPort },
+    selfMetrics: {
+      intervalS: int('ORFLEET_INGEST_SELF_METRICS_INTERVAL_S', 10, 0, 3_600),
+      targets: targets.ok ? targets.targets : [],
     },
     logLevel: rawLevel as IngestConfig['logLevel'],
   };

@@ -8,9 +8,11 @@ import { DeadLetterFile } from './dead-letter';
 import { backoffDelayMs } from './influx/backoff.rules';
 import { InfluxHttp } from './influx/influx-http';
 import { pingInflux, setupInfluxSchema } from './influx/influx-schema';
+import { errorMessage } from './influx/influx-write.rules';
 import { InfluxWriter } from './influx/influx-writer';
 import { IngestMetrics } from './metrics';
 import { MqttSource } from './mqtt-source';
+import { SelfMetricsScraper } from './self-metrics/self-metrics-scraper';
 import type { IncomingMessage } from './mqtt-source';
 import { shardFilters } from './shard.rules';
 import { Spool } from './spool/spool';
@@ -220,6 +222,7 @@ export async function startIngest(
 
   // ---- the writer: spool → InfluxDB ------------------------------------------------------
   let retentionPolicy: string | undefined;
+  let schemaReady = false;
   const setup = async (): Promise<void> => {
     if (config.influx === undefined || influx === undefined) return;
     if (!config.influx.setup) return;
@@ -242,6 +245,7 @@ export async function startIngest(
       try {
         await setup();
         influxReachable = true;
+        schemaReady = true;
         break;
       } catch (error) {
         influxReachable = false;
@@ -401,6 +405,19 @@ export async function startIngest(
           });
         }, 10_000);
   pinger?.unref();
+
+  // the platform's own metrics into InfluxDB, beside (never in) the device path
+  const selfMetrics =
+    config.influx === undefined ||
+    config.selfMetrics.intervalS === 0 ||
+    config.selfMetrics.targets.length === 0
+      ? undefined
+      : startSelfMetrics(config, config.influx, {
+          metrics,
+          now,
+          log,
+          destination: () => (schemaReady ? { retentionPolicy } : undefined),
+        });
   log.info(
     {
       mqtt: config.mqtt.url,
@@ -420,6 +437,7 @@ export async function startIngest(
     written: () => written,
     close: async () => {
       clearTimeout(sitesTimer);
+      await selfMetrics?.close();
       if (pinger !== undefined) clearInterval(pinger);
       // stop reading first: what is not acknowledged stays with the broker
       await source.close();
@@ -432,4 +450,52 @@ export async function startIngest(
       await spool.close();
     },
   };
+}
+
+/** The self-metrics scraper, writing with its own InfluxDB connection and a short timeout. */
+function startSelfMetrics(
+  config: IngestConfig,
+  influxConfig: NonNullable<IngestConfig['influx']>,
+  context: {
+    metrics: IngestMetrics;
+    now: () => number;
+    log: Logger;
+    /** The retention policy the device points go to, once the schema is set up. */
+    destination: () => { retentionPolicy: string | undefined } | undefined;
+  },
+): SelfMetricsScraper {
+  const intervalMs = config.selfMetrics.intervalS * 1_000;
+  // a round never outlasts the interval by much: no piling up behind a slow endpoint
+  const timeoutMs = Math.min(5_000, intervalMs);
+  const http = new InfluxHttp({
+    url: influxConfig.url,
+    ...(influxConfig.username === undefined ? {} : { username: influxConfig.username }),
+    ...(influxConfig.password === undefined ? {} : { password: influxConfig.password }),
+    timeoutMs: Math.min(config.writer.timeoutMs, intervalMs),
+  });
+  const scraper = new SelfMetricsScraper({
+    targets: config.selfMetrics.targets,
+    intervalMs,
+    timeoutMs,
+    maxBodyBytes: 4 * 1024 ** 2,
+    now: context.now,
+    metrics: context.metrics,
+    log: context.log,
+    write: async (body) => {
+      const destination = context.destination();
+      if (destination === undefined) return 'not-ready';
+      const answer = await http.write(body, influxConfig.database, destination.retentionPolicy);
+      if (answer.kind === 'failure') return 'failed';
+      if (answer.status === 204 || answer.status === 201 || answer.status === 200) {
+        return 'written';
+      }
+      context.log.warn(
+        { status: answer.status, error: errorMessage(answer.status, answer.body) },
+        'platform self-metrics: InfluxDB refused the write',
+      );
+      return answer.status === 400 ? 'rejected' : 'failed';
+    },
+  });
+  scraper.start();
+  return scraper;
 }

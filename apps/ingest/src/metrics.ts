@@ -91,6 +91,30 @@ export class IngestMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
     registers: [this.registry],
   });
+  // the self-metrics scraper's own health (docs/operations.md, "Platform self-metrics")
+  readonly selfScrapes = new Counter({
+    name: 'orfleet_ingest_self_metrics_scrapes_total',
+    help: 'Scrapes of the platform /metrics endpoints, by service and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly selfSkipped = new Counter({
+    name: 'orfleet_ingest_self_metrics_skipped_total',
+    help: 'Scraped samples or lines not written, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly selfWrites = new Counter({
+    name: 'orfleet_ingest_self_metrics_writes_total',
+    help: 'Writes of scraped samples to InfluxDB, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly selfPoints = new Counter({
+    name: 'orfleet_ingest_self_metrics_points_total',
+    help: 'Points of platform metrics InfluxDB confirmed (measurement orfleet_self)',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'orfleet_ingest_' });
