@@ -19,6 +19,12 @@ export class Device {
   @Column({ name: 'install_date', type: 'date' }) installDate!: string;
   @Column({ name: 'warranty_end', type: 'date' }) warrantyEnd!: string;
   @Column('text') status!: DeviceStatus;
+  /** Own heartbeat interval; null: the kind's (contract table). */
+  @Column({ name: 'heartbeat_interval_s', type: 'integer', nullable: true })
+  heartbeatIntervalS!: number | null;
+  /** Own beats missed before missing; null: the kind's. */
+  @Column({ name: 'misses_before_missing', type: 'integer', nullable: true })
+  missesBeforeMissing!: number | null;
   @Column({ name: 'secret_sha256', type: 'char', length: 64, select: false }) secretSha256!: string;
   @Column({ name: 'secret_rotated_at', type: 'timestamptz' }) secretRotatedAt!: Date;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -1,4 +1,11 @@
-import { addYears, isCalendarDate, isTimeZone, judgeNewDevice } from './device.rules';
+import {
+  addYears,
+  effectiveHeartbeat,
+  heartbeatProblems,
+  isCalendarDate,
+  isTimeZone,
+  judgeNewDevice,
+} from './device.rules';
 import type { NewDevice, RegistryView } from './device.rules';
 
 const registry: RegistryView = {
@@ -82,6 +89,64 @@ describe('judgeNewDevice', () => {
       TODAY,
     );
     expect(judged.ok ? 0 : judged.errors.length).toBe(3);
+  });
+});
+
+describe('heartbeat overrides', () => {
+  it.each([
+    [{}, []],
+    [{ heartbeatIntervalS: null, missesBeforeMissing: null }, []],
+    [{ heartbeatIntervalS: 1, missesBeforeMissing: 1 }, []],
+    [{ heartbeatIntervalS: 86_400, missesBeforeMissing: 1_000 }, []],
+    [
+      { heartbeatIntervalS: 0 },
+      ['heartbeatIntervalS: expected a whole number of seconds from 1 to 86400'],
+    ],
+    [{ heartbeatIntervalS: 86_401 }, ['heartbeatIntervalS: expected a whole number of seconds']],
+    [{ heartbeatIntervalS: 2.5 }, ['heartbeatIntervalS: expected a whole number of seconds']],
+    [
+      { missesBeforeMissing: 0 },
+      ['missesBeforeMissing: expected a whole number of beats from 1 to 1000'],
+    ],
+    [
+      { heartbeatIntervalS: -1, missesBeforeMissing: 1_001 },
+      ['heartbeatIntervalS: expected', 'missesBeforeMissing: expected'],
+    ],
+  ] as [Parameters<typeof heartbeatProblems>[0], string[]][])('%j → %j', (overrides, expected) => {
+    expect(heartbeatProblems(overrides)).toEqual(
+      expected.map((m): unknown => expect.stringContaining(m)),
+    );
+  });
+
+  it('keeps valid overrides on a new device, null when absent, and refuses bad ones', () => {
+    const own = judgeNewDevice(
+      { ...base, heartbeatIntervalS: 60, missesBeforeMissing: 5 },
+      registry,
+      TODAY,
+    );
+    expect(own.ok && [own.values.heartbeatIntervalS, own.values.missesBeforeMissing]).toEqual([
+      60, 5,
+    ]);
+    const plain = judgeNewDevice(base, registry, TODAY);
+    expect(plain.ok && [plain.values.heartbeatIntervalS, plain.values.missesBeforeMissing]).toEqual(
+      [null, null],
+    );
+    const bad = judgeNewDevice({ ...base, missesBeforeMissing: 0 }, registry, TODAY);
+    expect(bad.ok ? [] : bad.errors).toEqual([expect.stringMatching(/^missesBeforeMissing: /)]);
+  });
+
+  it.each([
+    // kind, overrides, effective interval, misses, missing after (contract table: 30 s × 3, 10 s × 3)
+    ['gown_dispenser', {}, 30, 3, 90],
+    ['gown_dispenser', { heartbeatIntervalS: 60 }, 60, 3, 180],
+    ['gown_dispenser', { missesBeforeMissing: 5 }, 30, 5, 150],
+    ['base_station', { heartbeatIntervalS: null, missesBeforeMissing: 2 }, 10, 2, 20],
+  ] as const)('%s with %j: %i s × %i = %i s', (kind, overrides, intervalS, misses, after) => {
+    expect(effectiveHeartbeat(kind, overrides)).toEqual({
+      intervalS,
+      misses,
+      missingAfterS: after,
+    });
   });
 });
 

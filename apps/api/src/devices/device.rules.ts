@@ -10,6 +10,24 @@ export const WARRANTY_YEARS = 5;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Per-device heartbeat overrides (migration 1767225800000 enforces the same ranges). */
+export const HEARTBEAT_INTERVAL_S = { min: 1, max: 86_400 } as const;
+export const MISSES_BEFORE_MISSING = { min: 1, max: 1_000 } as const;
+
+/** A device's own heartbeat settings: `null` means the kind's default (contract table). */
+export interface HeartbeatOverrides {
+  readonly heartbeatIntervalS?: number | null;
+  readonly missesBeforeMissing?: number | null;
+}
+
+/** What the health rules apply to a device: its overrides, else its kind's defaults. */
+export interface EffectiveHeartbeat {
+  readonly intervalS: number;
+  readonly misses: number;
+  /** interval × misses: silent this long (seconds) and the device is missing. */
+  readonly missingAfterS: number;
+}
+
 export interface NewDevice {
   readonly id: string;
   readonly kind: string;
@@ -21,6 +39,8 @@ export interface NewDevice {
   readonly criticality?: string;
   readonly installDate: string;
   readonly warrantyEnd?: string | null;
+  readonly heartbeatIntervalS?: number | null;
+  readonly missesBeforeMissing?: number | null;
 }
 
 /** What the registry knows about other devices when it judges a new one. */
@@ -45,6 +65,8 @@ export interface DeviceValues {
   readonly criticality: Criticality;
   readonly installDate: string;
   readonly warrantyEnd: string;
+  readonly heartbeatIntervalS: number | null;
+  readonly missesBeforeMissing: number | null;
 }
 
 export type Judgement =
@@ -94,6 +116,7 @@ export function judgeNewDevice(input: NewDevice, registry: RegistryView, today: 
     if (!isCalendarDate(input.warrantyEnd)) errors.push('warrantyEnd: expected YYYY-MM-DD');
     else if (input.warrantyEnd < input.installDate) errors.push('warrantyEnd: before installDate');
   }
+  errors.push(...heartbeatProblems(input));
   const parentId = input.parentId ?? null;
   if (parentId !== null && kindKnown) {
     errors.push(...parentProblems(input.kind, input.siteId, parentId, input.id, registry));
@@ -112,8 +135,45 @@ export function judgeNewDevice(input: NewDevice, registry: RegistryView, today: 
       criticality: criticality as Criticality,
       installDate: input.installDate,
       warrantyEnd,
+      heartbeatIntervalS: input.heartbeatIntervalS ?? null,
+      missesBeforeMissing: input.missesBeforeMissing ?? null,
     },
   };
+}
+
+/**
+ * Range errors of heartbeat overrides (absent or `null`: the kind's default). Whole numbers only:
+ * the rule loop counts whole seconds and whole beats.
+ */
+export function heartbeatProblems(overrides: HeartbeatOverrides): string[] {
+  const problems: string[] = [];
+  const check = (
+    field: keyof HeartbeatOverrides,
+    range: { readonly min: number; readonly max: number },
+    unit: string,
+  ) => {
+    const value = overrides[field];
+    if (value === undefined || value === null) return;
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      problems.push(
+        `${field}: expected a whole number of ${unit} from ${range.min} to ${range.max}, or null for the kind's default`,
+      );
+    }
+  };
+  check('heartbeatIntervalS', HEARTBEAT_INTERVAL_S, 'seconds');
+  check('missesBeforeMissing', MISSES_BEFORE_MISSING, 'beats');
+  return problems;
+}
+
+/** The interval and misses the health rules use for a device (docs/health-rules.md). */
+export function effectiveHeartbeat(
+  kind: DeviceKind,
+  overrides: HeartbeatOverrides,
+): EffectiveHeartbeat {
+  const spec = DEVICE_CATALOG[kind];
+  const intervalS = overrides.heartbeatIntervalS ?? spec.heartbeatIntervalS;
+  const misses = overrides.missesBeforeMissing ?? spec.missesBeforeMissing;
+  return { intervalS, misses, missingAfterS: intervalS * misses };
 }
 
 /**

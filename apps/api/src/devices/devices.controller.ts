@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { DevicesService } from './devices.service';
@@ -27,6 +27,7 @@ export class DevicesController {
   /** Registers a device and returns its MQTT secret once. */
   @Post('devices')
   @Roles('admin')
+  @ApiCreatedResponse({ type: RegisteredDeviceView })
   async create(
     @Body() body: CreateDeviceDto,
     @Caller() caller: Principal,
@@ -37,6 +38,7 @@ export class DevicesController {
   /** Imports many devices, all or nothing; on any error, every row's errors come back (422). */
   @Post('devices::bulk')
   @Roles('admin')
+  @ApiCreatedResponse({ type: [RegisteredDeviceView] })
   async bulk(
     @Body() body: BulkDevicesDto,
     @Caller() caller: Principal,
@@ -46,6 +48,7 @@ export class DevicesController {
 
   @Get('devices')
   @Roles('viewer', 'device-service')
+  @ApiOkResponse({ type: DevicePageView })
   async list(@Query() query: ListDevicesQuery): Promise<DevicePageView> {
     const page = await this.devices.list(query);
     return { items: page.items.map(deviceView), nextCursor: page.nextCursor };
@@ -53,12 +56,14 @@ export class DevicesController {
 
   @Get('devices/:id')
   @Roles('viewer', 'device-service')
+  @ApiOkResponse({ type: DeviceView })
   async get(@Param('id') id: string): Promise<DeviceView> {
     return deviceView(await this.devices.get(id));
   }
 
   @Patch('devices/:id')
   @Roles('admin')
+  @ApiOkResponse({ type: DeviceView })
   async update(
     @Param('id') id: string,
     @Body() body: UpdateDeviceDto,
@@ -71,6 +76,7 @@ export class DevicesController {
   @Post('devices/:id/secret')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOkResponse({ type: RegisteredDeviceView })
   async rotate(
     @Param('id') id: string,
     @Caller() caller: Principal,
@@ -81,6 +87,7 @@ export class DevicesController {
   /** For brokers: the credential of one device (also readable straight from PostgreSQL). */
   @Get('internal/devices/:id/credential')
   @Roles('device-service')
+  @ApiOkResponse({ type: CredentialView })
   credential(@Param('id') id: string): Promise<CredentialView> {
     return this.devices.credential(id);
   }

@@ -6,7 +6,7 @@ import { CLOCK } from '../platform/clock';
 import type { Clock } from '../platform/clock';
 import { CredentialCache } from './credential.cache';
 import { Device } from './device.entity';
-import { judgeNewDevice, parentProblems } from './device.rules';
+import { heartbeatProblems, judgeNewDevice, parentProblems } from './device.rules';
 import type { DeviceValues, NewDevice, RegistryView } from './device.rules';
 import { RegistryError } from './devices.errors';
 import type { ListDevicesQuery, UpdateDeviceDto } from './registry.dto';
@@ -221,7 +221,11 @@ export class DevicesService {
       if (rest.warrantyEnd !== undefined && rest.warrantyEnd < device.installDate) {
         throw new RegistryError('DEVICE_INVALID', 'warrantyEnd: before installDate');
       }
-      Object.assign(device, rest, { updatedAt: this.clock.now(), updatedBy: actor });
+      const heartbeat = heartbeatProblems(rest);
+      if (heartbeat.length > 0) throw new RegistryError('DEVICE_INVALID', heartbeat.join('; '));
+      // only the fields the caller named (a DTO instance carries the others as undefined)
+      const named = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+      Object.assign(device, named, { updatedAt: this.clock.now(), updatedBy: actor });
       if (parentId !== undefined) device.parentId = parentId === '' ? null : parentId;
       if (room !== undefined) device.room = room === '' ? null : room;
       return m.save(device);

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -11,17 +12,70 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { DEVICE_KINDS, ID_PATTERN } from '@orfleet/devices';
 import { ZONES } from '@orfleet/sla';
 import type { Zone } from '@orfleet/sla';
+import { HEARTBEAT_INTERVAL_S, MISSES_BEFORE_MISSING } from './device.rules';
 import { CRITICALITIES, DEVICE_STATUSES } from './device.entity';
 import type { Criticality, DeviceStatus } from './device.entity';
 
 const ID = new RegExp(ID_PATTERN);
 const ID_MESSAGE = `$property: lowercase id, ${ID_PATTERN}`;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const INTERVAL_MESSAGE = `whole seconds from ${HEARTBEAT_INTERVAL_S.min} to ${HEARTBEAT_INTERVAL_S.max}, or null for the kind's default`;
+const MISSES_MESSAGE = `whole beats from ${MISSES_BEFORE_MISSING.min} to ${MISSES_BEFORE_MISSING.max}, or null for the kind's default`;
+
+/** One check and one message (IsInt + Min + Max would give up to three for the same field). */
+function WholeNumberIn(
+  range: { readonly min: number; readonly max: number },
+  message: string,
+): PropertyDecorator {
+  return ValidateBy({
+    name: 'wholeNumberIn',
+    validator: {
+      validate: (value: unknown) =>
+        Number.isInteger(value) && (value as number) >= range.min && (value as number) <= range.max,
+      defaultMessage: () => message,
+    },
+  });
+}
+
+/** Per-device heartbeat overrides, shared by create, bulk import and PATCH (null = kind default). */
+function HeartbeatIntervalS(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: Number,
+      nullable: true,
+      minimum: HEARTBEAT_INTERVAL_S.min,
+      maximum: HEARTBEAT_INTERVAL_S.max,
+      example: 60,
+      description:
+        "The device's own heartbeat (or sighting) interval in seconds; null or absent: its kind's (contract table). The health rules pick a change up within their registry refresh.",
+    }),
+    IsOptional(),
+    WholeNumberIn(HEARTBEAT_INTERVAL_S, INTERVAL_MESSAGE),
+  );
+}
+
+function MissesBeforeMissing(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: Number,
+      nullable: true,
+      minimum: MISSES_BEFORE_MISSING.min,
+      maximum: MISSES_BEFORE_MISSING.max,
+      example: 5,
+      description:
+        "Beats the device may miss before it is missing (missing when now > last seen + interval × misses); null or absent: its kind's.",
+    }),
+    IsOptional(),
+    WholeNumberIn(MISSES_BEFORE_MISSING, MISSES_MESSAGE),
+  );
+}
 
 export class CreateSiteDto {
   @ApiProperty({ example: 'st-anne' }) @Matches(ID, { message: ID_MESSAGE }) id!: string;
@@ -63,6 +117,8 @@ export class CreateDeviceDto {
   @IsOptional()
   @Matches(DATE, { message: '$property: YYYY-MM-DD' })
   warrantyEnd?: string;
+  @HeartbeatIntervalS() heartbeatIntervalS?: number | null;
+  @MissesBeforeMissing() missesBeforeMissing?: number | null;
 }
 
 export class BulkDevicesDto {
@@ -99,6 +155,8 @@ export class UpdateDeviceDto {
   @IsOptional()
   @IsIn(DEVICE_STATUSES)
   status?: DeviceStatus;
+  @HeartbeatIntervalS() heartbeatIntervalS?: number | null;
+  @MissesBeforeMissing() missesBeforeMissing?: number | null;
 }
 
 export class ListDevicesQuery {

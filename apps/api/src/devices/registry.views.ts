@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Device } from './device.entity';
+import { effectiveHeartbeat } from './device.rules';
 import type { Site } from './site.entity';
 
 export class SiteView {
@@ -26,6 +27,24 @@ export class DeviceView {
   @ApiProperty() installDate!: string;
   @ApiProperty() warrantyEnd!: string;
   @ApiProperty() status!: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The device's own heartbeat interval (s); null: its kind's",
+  })
+  heartbeatIntervalS!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The device's own misses before missing; null: its kind's",
+  })
+  missesBeforeMissing!: number | null;
+  @ApiProperty({ description: 'Interval the health rules apply (own, else the kind default), s' })
+  effectiveHeartbeatIntervalS!: number;
+  @ApiProperty({ description: 'Misses the health rules apply (own, else the kind default)' })
+  effectiveMissesBeforeMissing!: number;
+  @ApiProperty({ description: 'Silent this long (interval × misses, s) and the device is missing' })
+  missingAfterS!: number;
   @ApiProperty() secretRotatedAt!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty() createdBy!: string;
@@ -66,21 +85,29 @@ export const siteView = (s: Site): SiteView => ({
 });
 
 /** Never includes the secret hash. */
-export const deviceView = (d: Device): DeviceView => ({
-  id: d.id,
-  kind: d.kind,
-  model: d.model,
-  serial: d.serial,
-  siteId: d.siteId,
-  room: d.room,
-  parentId: d.parentId,
-  criticality: d.criticality,
-  installDate: d.installDate,
-  warrantyEnd: d.warrantyEnd,
-  status: d.status,
-  secretRotatedAt: d.secretRotatedAt.toISOString(),
-  createdAt: d.createdAt.toISOString(),
-  createdBy: d.createdBy,
-  updatedAt: d.updatedAt.toISOString(),
-  updatedBy: d.updatedBy,
-});
+export const deviceView = (d: Device): DeviceView => {
+  const effective = effectiveHeartbeat(d.kind, d);
+  return {
+    id: d.id,
+    kind: d.kind,
+    model: d.model,
+    serial: d.serial,
+    siteId: d.siteId,
+    room: d.room,
+    parentId: d.parentId,
+    criticality: d.criticality,
+    installDate: d.installDate,
+    warrantyEnd: d.warrantyEnd,
+    status: d.status,
+    heartbeatIntervalS: d.heartbeatIntervalS ?? null,
+    missesBeforeMissing: d.missesBeforeMissing ?? null,
+    effectiveHeartbeatIntervalS: effective.intervalS,
+    effectiveMissesBeforeMissing: effective.misses,
+    missingAfterS: effective.missingAfterS,
+    secretRotatedAt: d.secretRotatedAt.toISOString(),
+    createdAt: d.createdAt.toISOString(),
+    createdBy: d.createdBy,
+    updatedAt: d.updatedAt.toISOString(),
+    updatedBy: d.updatedBy,
+  };
+};

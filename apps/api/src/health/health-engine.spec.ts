@@ -332,7 +332,73 @@ describe('HealthEngine: faults and telemetry', () => {
     ).toEqual([
       ['notice', 'gd-1', T0],
       ['notice', 'gd-2', T0],
+      ['notice-cleared', 'gd-2', T0 + 2],
       ['notice', 'gd-2', T0 + 3],
+    ]);
+  });
+
+  type StockEvent = ['fault', 'raised' | 'cleared'] | ['stock', number];
+  it.each([
+    // every raised STOCK_EMPTY counts; an empty telemetry report only starts a spell
+    [
+      [
+        ['fault', 'raised'],
+        ['fault', 'raised'],
+        ['stock', 0],
+      ],
+      ['notice', 'notice'],
+    ],
+    [
+      [
+        ['stock', 0],
+        ['fault', 'raised'],
+        ['stock', 12],
+      ],
+      ['notice', 'notice', 'notice-cleared'],
+    ],
+    [
+      [
+        ['fault', 'raised'],
+        ['fault', 'cleared'],
+        ['stock', 5],
+      ],
+      ['notice', 'notice-cleared'],
+    ],
+    [
+      [
+        ['stock', 3],
+        ['stock', 0],
+        ['stock', -1],
+        ['stock', 1],
+      ],
+      ['notice', 'notice-cleared'],
+    ],
+    [[['stock', 7]], []],
+  ] as [StockEvent[], string[]][])('stock events %j → %j', (events, kinds) => {
+    const x = h();
+    events.forEach(([what, value], i) =>
+      what === 'fault'
+        ? x.engine.fault('gd-1', 'STOCK_EMPTY', value, T0 + i, {})
+        : x.engine.telemetry('gd-1', { stock_level: value }, T0 + i),
+    );
+    const actions = x.engine.takeActions();
+    expect(actions.map((a) => a.kind)).toEqual(kinds);
+    expect(actions.filter((a) => a.kind === 'open' || a.kind === 'cleared')).toEqual([]);
+  });
+
+  it('clears a notice open from before a start at the first report above empty', () => {
+    const x = h();
+    x.engine.noticeOpen('gd-1', 'STOCK_EMPTY');
+    x.engine.telemetry('gd-1', { stock_level: 0 }, T0); // still empty: nothing new
+    x.engine.telemetry('gd-1', { stock_level: 20 }, T0 + 1);
+    expect(x.engine.takeActions()).toEqual([
+      {
+        kind: 'notice-cleared',
+        deviceId: 'gd-1',
+        siteId: 'st-anne',
+        code: 'STOCK_EMPTY',
+        at: T0 + 1,
+      },
     ]);
   });
 
@@ -340,15 +406,53 @@ describe('HealthEngine: faults and telemetry', () => {
     [['ok', 'stalled', 'ok', 'stalled'], 0],
     [['stalled', 'stalled'], 1],
     [['stalled', 'stalled', 'stalled', 'stalled'], 1],
-    [['stalled', 'overcurrent', 'ok', 'stalled', 'stalled'], 2],
+    [['stalled', 'fault', 'ok', 'stalled', 'stalled'], 2],
   ])('motor_state %j → %i motor ticket(s) (2 bad reports in a row)', (states, tickets) => {
     const x = h();
     states.forEach((motor_state, i) => x.engine.telemetry('gd-1', { motor_state }, T0 + i));
     const opened = x.engine.takeActions().filter((a) => a.kind === 'open');
     expect(opened).toHaveLength(tickets);
     for (const o of opened)
-      expect(o).toMatchObject({ rule: 'motor', fingerprint: 'motor:gd-1', severity: 'red' });
+      expect(o).toMatchObject({
+        rule: 'motor',
+        fingerprint: 'fault:gd-1:MOTOR_STALL',
+        severity: 'red',
+      });
   });
+
+  it('motor_state overcurrent twice: the MOTOR_OVERCURRENT incident, at its catalog severity', () => {
+    const x = h();
+    x.engine.telemetry('gd-1', { motor_state: 'overcurrent' }, T0);
+    x.engine.telemetry('gd-1', { motor_state: 'overcurrent' }, T0 + 1);
+    expect(x.engine.takeActions().filter((a) => a.kind === 'open')).toEqual([
+      expect.objectContaining({
+        rule: 'motor',
+        fingerprint: 'fault:gd-1:MOTOR_OVERCURRENT',
+        severity: 'yellow',
+        parts: [{ partNumber: 'MOTOR-DSP-24V', qty: 1 }],
+      }),
+    ]);
+  });
+
+  it.each([
+    ['the fault first', ['fault', 'telemetry', 'telemetry']],
+    ['the telemetry first', ['telemetry', 'telemetry', 'fault']],
+  ])(
+    'a stall reported both ways (%s) is one incident: both opens carry the same fingerprint',
+    (_, order) => {
+      const x = h();
+      order.forEach((channel, i) =>
+        channel === 'fault'
+          ? x.engine.fault('gd-1', 'MOTOR_STALL', 'raised', T0 + i, { state: 'raised' })
+          : x.engine.telemetry('gd-1', { motor_state: 'stalled' }, T0 + i),
+      );
+      const opened = x.engine.takeActions().filter((a) => a.kind === 'open');
+      expect(opened.map((a) => (a as { fingerprint: string }).fingerprint)).toEqual([
+        'fault:gd-1:MOTOR_STALL',
+        'fault:gd-1:MOTOR_STALL',
+      ]);
+    },
+  );
 
   it.each([
     [[50, 19], 1],
@@ -402,5 +506,219 @@ describe('HealthEngine: state for the snapshot and restarts', () => {
     expect(engine.takeActions()).toEqual([
       expect.objectContaining({ kind: 'recovered', fingerprint: 'missing:gd-1' }),
     ]);
+  });
+
+  it('detects again a device its previous owner left inside the correlation window (no ticket yet): one ticket, a span and a window after the start', () => {
+    const config = { ...DEFAULT_HEALTH_CONFIG, correlationMs: 60_000 };
+    const previous = new HealthEngine(config, dispensers(1), T0);
+    previous.message('gd-1', T0 + 100 * S);
+    // deadline at 190 s (30 s × 3), decision due at about 251 s: the owner dies at 200 s
+    for (let t = T0 + 100 * S; t <= T0 + 200 * S; t += 250) previous.tick(t);
+    expect(previous.takeActions()).toEqual([]);
+    const [row] = previous.takeSnapshot();
+    expect(row).toMatchObject({ deviceId: 'gd-1', state: 'missing', lastSeenAt: T0 + 100 * S });
+    const start = T0 + 210 * S;
+    const next = new HealthEngine(
+      config,
+      dispensers(1),
+      start,
+      new Map([
+        ['gd-1', { lastSeenAt: T0 + 100 * S, state: 'missing' as const, ticketOpen: false }],
+      ]),
+    );
+    const actions: HealthAction[] = [];
+    for (let t = start; t <= start + 600 * S; t += 250) {
+      next.tick(t);
+      actions.push(...next.takeActions());
+    }
+    const opened = actions.filter((a) => a.kind === 'open');
+    expect(opened).toEqual([
+      expect.objectContaining({
+        fingerprint: 'missing:gd-1',
+        evidence: expect.objectContaining({ lastSeenAt: new Date(T0 + 100 * S).toISOString() }),
+      }),
+    ]);
+    // the warm-up (90 s from the start), then the window
+    expect(opened[0]?.at).toBeGreaterThanOrEqual(start + 150 * S);
+    expect(opened[0]?.at).toBeLessThanOrEqual(start + 150 * S + 1_250);
+  });
+
+  it('started during a broker outage (the fleet heard before, nothing since): one platform ticket, no device ticket, a full span for everyone once data flows', () => {
+    const fleet = dispensers(20);
+    const restored = new Map(
+      fleet.map((d) => [d.id, { lastSeenAt: T0 - 60 * S, state: 'ok' as const }]),
+    );
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, fleet, T0, restored);
+    const actions: HealthAction[] = [];
+    const run = (from: number, to: number, beat = false) => {
+      for (let t = from; t <= to; t += 250) {
+        if (beat && t % (30 * S) === 0) for (const d of fleet) engine.message(d.id, t);
+        engine.tick(t);
+        actions.push(...engine.takeActions());
+      }
+    };
+    run(T0, T0 + 600 * S);
+    expect(actions.filter((a) => a.kind === 'open').map((a) => a.fingerprint)).toEqual([
+      'platform',
+    ]);
+    // 3 × the 30 s interval of silence since the start
+    expect(actions[0]).toMatchObject({ kind: 'open', rule: 'platform' });
+    expect(actions[0]?.at).toBeGreaterThan(T0 + 90 * S);
+    expect(actions[0]?.at).toBeLessThanOrEqual(T0 + 91 * S);
+    actions.length = 0;
+    run(T0 + 600 * S + 250, T0 + 1_200 * S, true);
+    expect(actions).toEqual([
+      expect.objectContaining({ kind: 'recovered', fingerprint: 'platform' }),
+    ]);
+  });
+});
+
+describe('HealthEngine: per-device overrides changed while running', () => {
+  // one dispenser beating every second, changed at 60 s after its last beat, silent from then
+  it.each([
+    // label, override, still ok this long after the last beat, missing this long after it (s)
+    ['a shorter interval', { intervalS: 5, misses: 2 }, 9, 11],
+    ['fewer misses', { misses: 1 }, 29, 31],
+    ['a longer interval', { intervalS: 60 }, 179, 181],
+    ['the kind default again', {}, 89, 91],
+  ])(
+    'counts %s from the same last beat',
+    (_label, override: { intervalS?: number; misses?: number }, okS: number, missingS: number) => {
+      const device: HealthDevice = { id: 'gd-1', kind: 'gown_dispenser', siteId: 'st-anne' };
+      const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, [device], T0);
+      // past the warm-up, so only the last beat sets the deadline
+      let t = T0;
+      for (; t <= T0 + 120 * S; t += S) {
+        engine.message('gd-1', t);
+        engine.tick(t);
+      }
+      const lastBeat = t - S;
+      engine.upsertDevice({ ...device, ...override });
+      for (; t <= lastBeat + okS * S; t += 250) engine.tick(t);
+      expect(engine.stateOf('gd-1')).toBe('ok');
+      for (; t <= lastBeat + missingS * S; t += 250) engine.tick(t);
+      expect(engine.stateOf('gd-1')).toBe('missing');
+    },
+  );
+
+  it('measures missed beats in the new interval and files one deadline per device', () => {
+    const device: HealthDevice = { id: 'gd-1', kind: 'gown_dispenser', siteId: 'st-anne' };
+    const engine = new HealthEngine(
+      { ...DEFAULT_HEALTH_CONFIG, correlationMs: 1_000 },
+      [device],
+      T0,
+    );
+    engine.message('gd-1', T0 + 100 * S);
+    // shortened twice, then lengthened: stale wheel entries must not decide anything twice
+    engine.upsertDevice({ ...device, intervalS: 10 });
+    engine.upsertDevice({ ...device, intervalS: 4 });
+    engine.upsertDevice({ ...device, intervalS: 5, misses: 2 });
+    const actions: HealthAction[] = [];
+    for (let t = T0 + 100 * S; t <= T0 + 400 * S; t += 250) {
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    const opened = actions.filter((a) => a.kind === 'open');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({
+      fingerprint: 'missing:gd-1',
+      evidence: expect.objectContaining({ intervalS: 5, missedBeats: 2 }),
+    });
+    // span 10 s from the beat at 100 s, then the 1 s correlation window
+    expect(opened[0]?.at).toBeGreaterThanOrEqual(T0 + 111 * S);
+    expect(opened[0]?.at).toBeLessThanOrEqual(T0 + 113 * S);
+  });
+});
+
+describe('HealthEngine: counts for the metrics', () => {
+  const NONE_SUPPRESSED = {
+    maintenance: 0,
+    correlated: 0,
+    platform_quiet: 0,
+    warm_up: 0,
+    blip: 0,
+  };
+
+  it('counts devices by state and reports each detection lag once, within the tick', () => {
+    const fleet = dispensers(20);
+    const h = harness([...fleet, { id: 'gd-99', kind: 'gown_dispenser', siteId: 'st-anne' }]);
+    h.engine.removeDevice('gd-99'); // retired: not counted
+    h.run(60 * S, beating(30));
+    expect(h.engine.takeDetectionLags()).toEqual([]);
+    h.run(100 * S, beating(30, new Set(['gd-3']), h.now)); // past its deadline, inside the window
+    expect(h.engine.countByState()).toEqual({ ok: 19, pending: 1, missing: 0, unknown: 0 });
+    const lags = h.engine.takeDetectionLags();
+    expect(lags).toHaveLength(1);
+    expect(lags[0]).toBeGreaterThan(0);
+    expect(lags[0]).toBeLessThanOrEqual(1_250);
+    h.run(100 * S, beating(30, new Set(['gd-3']), 0));
+    expect(h.engine.countByState()).toEqual({ ok: 19, pending: 0, missing: 1, unknown: 0 });
+    expect(h.engine.takeDetectionLags()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'maintenance: a window keeps the ticket back',
+      () => {
+        const h = harness(dispensers(20), {
+          maintenance: (deviceId) => (deviceId === 'gd-3' ? 'mw-7' : undefined),
+        });
+        h.run(60 * S, beating(30));
+        h.run(200 * S, beating(30, new Set(['gd-3']), h.now));
+        return h.engine;
+      },
+      { maintenance: 1 },
+    ],
+    [
+      'correlated: 10 of 25 devices under one site ticket',
+      () => {
+        const fleet = dispensers(25);
+        const h = harness(fleet);
+        h.run(60 * S, beating(30));
+        h.run(300 * S, beating(30, new Set(fleet.slice(0, 10).map((d) => d.id)), h.now));
+        return h.engine;
+      },
+      { correlated: 10 },
+    ],
+    [
+      'blip: heard again inside the correlation window',
+      () => {
+        const h = harness(dispensers(20));
+        h.run(60 * S, beating(30));
+        h.run(100 * S, beating(30, new Set(['gd-3']), h.now));
+        h.run(60 * S, beating(30));
+        return h.engine;
+      },
+      { blip: 1 },
+    ],
+    [
+      'platform_quiet: every device past its deadline when data flows again',
+      () => {
+        const fleet = dispensers(20);
+        const h = harness(fleet);
+        h.run(60 * S, beating(30));
+        h.run(120 * S, beating(30, new Set(fleet.map((d) => d.id)), h.now));
+        h.run(60 * S, beating(30));
+        return h.engine;
+      },
+      { platform_quiet: 20 },
+    ],
+    [
+      'warm_up: overdue by the snapshot at the start (a missing one stays missing, not counted)',
+      () =>
+        new HealthEngine(
+          DEFAULT_HEALTH_CONFIG,
+          dispensers(3),
+          T0,
+          new Map([
+            ['gd-1', { lastSeenAt: T0 - 3_600_000, state: 'ok' as const }],
+            ['gd-2', { lastSeenAt: T0 - 3_600_000, state: 'missing' as const }],
+            ['gd-3', { lastSeenAt: T0 - 10_000, state: 'ok' as const }],
+          ]),
+        ),
+      { warm_up: 1 },
+    ],
+  ])('%s', (_label, run: () => HealthEngine, expected: Partial<typeof NONE_SUPPRESSED>) => {
+    expect(run().suppressed).toEqual({ ...NONE_SUPPRESSED, ...expected });
   });
 });

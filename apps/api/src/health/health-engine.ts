@@ -56,6 +56,37 @@ export const DEFAULT_HEALTH_CONFIG: HealthEngineConfig = {
 };
 
 export type HealthRule = 'missing' | 'fault' | 'motor' | 'battery' | 'site' | 'platform';
+export const HEALTH_RULES: readonly HealthRule[] = [
+  'missing',
+  'fault',
+  'motor',
+  'battery',
+  'site',
+  'platform',
+];
+
+/**
+ * Why a device past its deadline (or a ticket) did not become a ticket of its own: a maintenance
+ * window; covered by a site ticket or behind a missing base station (correlated); the pipeline was
+ * down (platform_quiet); already overdue by the snapshot at a start (warm_up); heard again inside
+ * its correlation window or hold-down (blip).
+ */
+export const SUPPRESS_REASONS = [
+  'maintenance',
+  'correlated',
+  'platform_quiet',
+  'warm_up',
+  'blip',
+] as const;
+export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+
+/** Tracked (non-retired) devices by state; `pending` is past its deadline, ticket undecided. */
+export interface HealthStateCounts {
+  ok: number;
+  pending: number;
+  missing: number;
+  unknown: number;
+}
 export type DeviceHealthState = 'ok' | 'missing' | 'unknown';
 
 export type HealthAction =
@@ -98,8 +129,11 @@ export type HealthAction =
       readonly at: number;
     }
   | {
-      /** Not a repair: a logistics notice (an empty dispenser needs refilling). */
-      readonly kind: 'notice';
+      /**
+       * Not a repair: a logistics notice (an empty dispenser needs refilling), raised or, with
+       * `notice-cleared`, over (stock above empty again, or the device cleared the code).
+       */
+      readonly kind: 'notice' | 'notice-cleared';
       readonly deviceId: string;
       readonly siteId: string;
       readonly code: FaultCode;
@@ -126,6 +160,13 @@ export type MaintenanceLookup = (
 export interface RestoredHealth {
   readonly lastSeenAt: number | null;
   readonly state: DeviceHealthState;
+  /**
+   * For a device restored `missing`: whether a ticket covering it (its own or its site's) is
+   * still open. The snapshot says `missing` from the deadline on, before the correlation window
+   * decided a ticket; `false` (the owner stopped inside the window) has it detected again after
+   * the warm-up. Unset: taken as covered.
+   */
+  readonly ticketOpen?: boolean;
 }
 
 export interface HealthSnapshotRow {
@@ -144,6 +185,8 @@ const MISSING = 2;
 const UNKNOWN = 3;
 const STATE_NAMES: readonly DeviceHealthState[] = ['ok', 'missing', 'missing', 'unknown'];
 const NONE = -1;
+/** Detection lags kept between two takes (the loop takes them every tick). */
+const MAX_PENDING_LAGS = 100_000;
 /** BLE devices remember the base stations that heard them most recently. */
 const GATEWAYS = 3;
 
@@ -165,7 +208,8 @@ export class HealthEngine {
   private readonly intervalMs: number[] = [];
   private readonly lastSeen: number[] = [];
   private readonly deadline: number[] = [];
-  private readonly filed: boolean[] = [];
+  /** Wheel second the device's live entry sits in, or NONE; an entry of another second is stale. */
+  private readonly filedAt: number[] = [];
   private readonly state: number[] = [];
   private readonly stateSince: number[] = [];
   private readonly retired: boolean[] = [];
@@ -192,6 +236,15 @@ export class HealthEngine {
 
   private readonly dirty = new Set<number>();
   private actions: HealthAction[] = [];
+  /** ms from deadline to detection, per device found past it, since the last take. */
+  private detectionLags: number[] = [];
+  private readonly suppressedCounts: Record<SuppressReason, number> = {
+    maintenance: 0,
+    correlated: 0,
+    platform_quiet: 0,
+    warm_up: 0,
+    blip: 0,
+  };
   private lastMessageAt: number;
   private messagesSinceStart = 0;
   private quiet = false;
@@ -239,9 +292,18 @@ export class HealthEngine {
       }
       this.kinds[existing] = device.kind;
       this.siteIds[existing] = device.siteId;
+      const previousSpan = this.spanMs[existing] as number;
       this.spanMs[existing] = span;
       this.intervalMs[existing] = intervalMs;
       this.retired[existing] = false;
+      if (this.state[existing] !== OK) return;
+      // a changed interval or misses counts from the same base (last seen, the start's warm-up,
+      // the platform's recovery); an earlier deadline is filed again at its earlier second, and
+      // the entry at the later one goes stale
+      const deadline = (this.deadline[existing] as number) - previousSpan + span;
+      this.deadline[existing] = deadline;
+      const filedAt = this.filedAt[existing] as number;
+      if (filedAt === NONE || Math.floor(deadline / 1_000) < filedAt) this.file(existing);
       return;
     }
     const slot = this.ids.length;
@@ -255,11 +317,15 @@ export class HealthEngine {
     const seen = restored?.lastSeenAt ?? null;
     this.lastSeen.push(seen ?? 0);
     // warm-up (Zabbix nodata): nobody is missing before a full span since the start, whatever
-    // the snapshot says; a device already missing before the restart stays missing
+    // the snapshot says; a device already missing before the restart, its ticket open, stays
+    // missing
     this.deadline.push(Math.max((seen ?? 0) + span, this.startedAt + span));
-    this.filed.push(false);
-    const wasMissing = restored?.state === 'missing';
+    this.filedAt.push(NONE);
+    const wasMissing = restored?.state === 'missing' && restored.ticketOpen !== false;
     this.state.push(wasMissing ? MISSING : restored?.state === 'unknown' ? UNKNOWN : OK);
+    if (this.state[slot] === OK && seen !== null && seen + span < this.startedAt) {
+      this.suppressedCounts.warm_up++; // overdue by the snapshot: given a full span from the start
+    }
     this.stateSince.push(this.startedAt);
     this.retired.push(false);
     this.inStorm.push(false);
@@ -273,6 +339,15 @@ export class HealthEngine {
     if (!wasMissing) this.file(slot);
   }
 
+  /**
+   * A notice still open in the records (from before a start or a fail-over): the next report of
+   * stock above empty clears it, and an empty one only counts on it.
+   */
+  noticeOpen(deviceId: string, code: FaultCode): void {
+    const slot = this.slotOf.get(deviceId);
+    if (slot !== undefined && code === 'STOCK_EMPTY') this.stockEmpty[slot] = true;
+  }
+
   /** A retired or deleted device: no longer tracked for tickets. */
   removeDevice(id: string): void {
     const slot = this.slotOf.get(id);
@@ -284,6 +359,37 @@ export class HealthEngine {
 
   get trackedDevices(): number {
     return this.ids.length;
+  }
+
+  private lagged(ms: number): void {
+    // bounded: a caller that never takes them must not grow the engine
+    if (this.detectionLags.length < MAX_PENDING_LAGS) this.detectionLags.push(ms);
+  }
+
+  /** Detection lags (ms after the deadline) of devices found past it since the last call. */
+  takeDetectionLags(): number[] {
+    const taken = this.detectionLags;
+    this.detectionLags = [];
+    return taken;
+  }
+
+  /** Cumulative counts of what the rules kept from becoming a ticket, by reason. */
+  get suppressed(): Readonly<Record<SuppressReason, number>> {
+    return this.suppressedCounts;
+  }
+
+  /** Tracked devices by state: one pass over the state array (for a metrics scrape). */
+  countByState(): HealthStateCounts {
+    const counts: HealthStateCounts = { ok: 0, pending: 0, missing: 0, unknown: 0 };
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.retired[slot]) continue;
+      const state = this.state[slot];
+      if (state === OK) counts.ok++;
+      else if (state === PENDING) counts.pending++;
+      else if (state === MISSING) counts.missing++;
+      else counts.unknown++;
+    }
+    return counts;
   }
 
   get platformQuiet(): boolean {
@@ -366,12 +472,20 @@ export class HealthEngine {
     const kind = this.kinds[slot] as DeviceKind;
     const site = this.siteIds[slot] as string;
     const fingerprint = `fault:${deviceId}:${code}`;
-    if (state === 'cleared') {
-      this.actions.push({ kind: 'cleared', fingerprint, deviceId, code, at });
+    if (FAULT_CATALOG[code].action === 'notice') {
+      // every raise counts on the open notice; the flag keeps telemetry from repeating it
+      if (code === 'STOCK_EMPTY') this.stockEmpty[slot] = state === 'raised';
+      this.actions.push({
+        kind: state === 'raised' ? 'notice' : 'notice-cleared',
+        deviceId,
+        siteId: site,
+        code,
+        at,
+      });
       return;
     }
-    if (FAULT_CATALOG[code].action === 'notice') {
-      this.actions.push({ kind: 'notice', deviceId, siteId: site, code, at });
+    if (state === 'cleared') {
+      this.actions.push({ kind: 'cleared', fingerprint, deviceId, code, at });
       return;
     }
     const rule = DEVICE_CATALOG[kind].faults[code];
@@ -399,10 +513,13 @@ export class HealthEngine {
         const bad = (this.motorBad[slot] as number) + 1;
         this.motorBad[slot] = bad;
         if (bad === this.config.motorBadReports) {
-          const rule = DEVICE_CATALOG[kind].faults.MOTOR_STALL;
+          // the incident the firmware's own fault message names: a device that reports both
+          // `motor_state` and MOTOR_STALL gets one ticket, whichever arrives first
+          const code = motor === 'overcurrent' ? 'MOTOR_OVERCURRENT' : 'MOTOR_STALL';
+          const rule = DEVICE_CATALOG[kind].faults[code] ?? DEVICE_CATALOG[kind].faults.MOTOR_STALL;
           this.open(slot, {
             rule: 'motor',
-            fingerprint: `motor:${deviceId}`,
+            fingerprint: `fault:${deviceId}:${code}`,
             severity: rule?.severity ?? 'red',
             title: `${KIND_LABEL(kind)} ${deviceId}: motor ${motor} in ${bad} reports in a row`,
             category: 'fault',
@@ -421,12 +538,14 @@ export class HealthEngine {
     const battery = payload['battery_pct'];
     if (typeof battery === 'number') this.battery(slot, battery, at);
     const stock = payload['stock_level'];
+    // contract: stock empty is a replenishment notice, opened once per empty spell and
+    // cleared when the level is back above empty
     if (typeof stock === 'number') {
-      if (stock > 0) this.stockEmpty[slot] = false;
-      else if (!this.stockEmpty[slot]) {
-        this.stockEmpty[slot] = true;
+      const empty = stock <= 0;
+      if (empty !== this.stockEmpty[slot]) {
+        this.stockEmpty[slot] = empty;
         this.actions.push({
-          kind: 'notice',
+          kind: empty ? 'notice' : 'notice-cleared',
           deviceId,
           siteId: this.siteIds[slot] as string,
           code: 'STOCK_EMPTY',
@@ -473,6 +592,9 @@ export class HealthEngine {
     });
     for (let slot = 0; slot < this.ids.length; slot++) {
       if (this.state[slot] === OK) {
+        if ((this.deadline[slot] as number) < at && !this.retired[slot]) {
+          this.suppressedCounts.platform_quiet++; // would be missing now, but the pipeline was down
+        }
         this.deadline[slot] = Math.max(
           this.deadline[slot] as number,
           at + (this.spanMs[slot] as number),
@@ -489,7 +611,7 @@ export class HealthEngine {
     this.dirty.add(slot);
     const state = this.state[slot] as number;
     if (state !== OK) this.recover(slot, state, at);
-    if (!this.filed[slot]) this.file(slot);
+    if (this.filedAt[slot] === NONE) this.file(slot);
   }
 
   private recover(slot: number, state: number, at: number): void {
@@ -514,6 +636,7 @@ export class HealthEngine {
       return;
     }
     // a pending device rode out its blip; an unknown one never had a ticket
+    if (state === PENDING) this.suppressedCounts.blip++;
     if (state === MISSING) {
       this.actions.push({
         kind: 'recovered',
@@ -553,7 +676,7 @@ export class HealthEngine {
       this.wheel.set(second, bucket);
     }
     bucket.push(slot);
-    this.filed[slot] = true;
+    this.filedAt[slot] = second;
   }
 
   // ---- the clock ------------------------------------------------------------------------------
@@ -568,7 +691,7 @@ export class HealthEngine {
       const bucket = this.wheel.get(second);
       if (bucket === undefined) continue;
       this.wheel.delete(second);
-      for (const slot of bucket) this.due(slot, now);
+      for (const slot of bucket) if (this.filedAt[slot] === second) this.due(slot, now);
     }
     for (const queue of this.decisions.values()) {
       while (queue.length > 0 && (queue[0]?.at ?? Infinity) <= now) {
@@ -580,7 +703,7 @@ export class HealthEngine {
   }
 
   private due(slot: number, now: number): void {
-    this.filed[slot] = false;
+    this.filedAt[slot] = NONE;
     if (this.retired[slot] || this.state[slot] !== OK) return;
     const deadline = this.deadline[slot] as number;
     // missing when now > lastSeen + interval × misses; seen meanwhile: file it at its new deadline
@@ -589,9 +712,12 @@ export class HealthEngine {
     const kind = this.kinds[slot] as DeviceKind;
     if (DEVICE_CATALOG[kind].transport === 'ble' && this.behindMissingGateways(slot)) {
       this.setState(slot, UNKNOWN, deadline);
+      this.lagged(now - deadline);
+      this.suppressedCounts.correlated++;
       return;
     }
     this.setState(slot, PENDING, deadline);
+    this.lagged(now - deadline);
     const site = this.siteIds[slot] as string;
     let recent = this.siteMissing.get(site);
     if (recent === undefined) {
@@ -685,6 +811,7 @@ export class HealthEngine {
           ? [slot]
           : together.map((m) => m.slot).filter((s) => this.state[s] === PENDING);
       const covered = storm ?? { outstanding: new Set<number>(), openedAt: now };
+      this.suppressedCounts.correlated += joined.length;
       for (const s of joined) {
         this.setState(s, MISSING, this.stateSince[s] as number);
         this.inStorm[s] = true;
@@ -749,6 +876,7 @@ export class HealthEngine {
     const siteId = this.siteIds[slot] as string;
     const windowId = this.maintenance(deviceId ?? '', siteId, ticket.at);
     if (windowId !== undefined) {
+      this.suppressedCounts.maintenance++;
       this.actions.push({
         kind: 'suppressed',
         windowId,
@@ -776,11 +904,13 @@ export class HealthEngine {
   }
 
   private checkPlatform(now: number): void {
-    if (this.quiet || this.messagesSinceStart === 0) return;
+    if (this.quiet) return;
     if (now - this.lastMessageAt <= this.config.platformQuietFactor * this.minIntervalMs) return;
-    // was the fleet talking just before? (a silent fleet of one is a device problem)
+    // was the fleet talking just before? (a silent fleet of one is a device problem). Before the
+    // first message since the start, "before" is the snapshot: a fleet heard at all that says
+    // nothing to a new owner is a pipeline down (a start during a broker outage), not a storm
     let heard = 0;
-    const recentSince = this.lastMessageAt - this.minSpanMs;
+    const recentSince = this.messagesSinceStart === 0 ? 1 : this.lastMessageAt - this.minSpanMs;
     for (let slot = 0; slot < this.ids.length && heard < this.config.platformMinDevices; slot++) {
       if ((this.lastSeen[slot] as number) >= recentSince) heard++;
     }
@@ -790,8 +920,9 @@ export class HealthEngine {
     for (const queue of this.decisions.values()) {
       for (const { slot } of queue) {
         if (this.state[slot] === PENDING) {
+          // counted as platform_quiet when data flows again (still past its deadline then)
           this.setState(slot, OK, now);
-          if (!this.filed[slot]) this.file(slot);
+          if (this.filedAt[slot] === NONE) this.file(slot);
         }
       }
       queue.length = 0;

@@ -14,6 +14,8 @@ import type { Clock } from '../platform/clock';
 import { API_CONFIG } from '../platform/tokens';
 import { TicketsService } from '../tickets/tickets.service';
 import { DeviceHealthStore } from './device-health.store';
+import { DeviceNoticeStore } from './device-notice.store';
+import { HealthMetrics, MESSAGE_TYPE } from './health-metrics';
 import { DEFAULT_HEALTH_CONFIG, HealthEngine } from './health-engine';
 import type { HealthAction, HealthDevice, RestoredHealth } from './health-engine';
 import { MaintenanceService } from './maintenance.service';
@@ -23,6 +25,8 @@ import type { MaintenanceWindow } from './maintenance-window.entity';
 /** pg_try_advisory_lock key of the rule loop: one owner at a time across API processes. */
 const LEADER_LOCK = 0x6f72_666c; // "orfl"
 const ACTOR = 'health-rules';
+/** How far back of its watermark a registry refresh reads (writes that committed late). */
+const REGISTRY_OVERLAP_MS = 60_000;
 const SELF_TOKEN = 'health-rules (self)';
 
 interface RegistryRow {
@@ -73,6 +77,8 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     private readonly tickets: TicketsService,
     private readonly maintenance: MaintenanceService,
     private readonly snapshots: DeviceHealthStore,
+    private readonly metrics: HealthMetrics,
+    private readonly notices: DeviceNoticeStore,
   ) {}
 
   /** Whether this process runs the rules now. */
@@ -128,6 +134,7 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     await this.applying.catch(() => undefined);
     if (this.engine !== undefined) await this.flushSnapshot().catch(() => undefined);
     this.engine = undefined;
+    this.metrics.lead(undefined);
     await this.client?.endAsync(true).catch(() => undefined);
     this.client = undefined;
     const lock = this.lock;
@@ -144,8 +151,24 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     const now = this.clock.now().getTime();
     const registry = await this.loadRegistry();
     const restored = new Map<string, RestoredHealth>();
+    // a device the snapshot calls missing with no open ticket covering it was inside its
+    // correlation window when the previous owner died: the engine detects it again
+    const open = new Set(
+      (
+        await this.dataSource.query<{ fingerprint: string }[]>(
+          `SELECT fingerprint FROM ticket WHERE source = 'health-rule'
+              AND status NOT IN ('resolved', 'closed', 'cancelled')`,
+        )
+      ).map((r) => r.fingerprint),
+    );
+    const siteOf = new Map(registry.devices.map((d) => [d.id, d.siteId]));
     for (const row of await this.snapshots.loadAll()) {
-      restored.set(row.deviceId, { lastSeenAt: row.lastSeenAt, state: row.state });
+      restored.set(row.deviceId, {
+        lastSeenAt: row.lastSeenAt,
+        state: row.state,
+        ticketOpen:
+          open.has(`missing:${row.deviceId}`) || open.has(`site:${siteOf.get(row.deviceId) ?? ''}`),
+      });
     }
     this.windows = await this.maintenance.activeWindows(new Date(now));
     const h = this.config.health;
@@ -163,7 +186,10 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
       (deviceId, siteId, at) =>
         activeWindowFor(this.windows, deviceId === '' ? null : deviceId, siteId, at)?.id,
     );
+    // notices left open by an earlier owner: the next report above empty clears them
+    for (const n of await this.notices.openNotices()) engine.noticeOpen(n.deviceId, n.code);
     this.engine = engine;
+    this.metrics.lead(engine);
     let registrySince = registry.latest;
     this.log.log(`health rules running: ${engine.trackedDevices} devices tracked`);
 
@@ -192,11 +218,12 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
           }),
         )
         .subscribe(({ decoded, receivedAt: at }) => {
-          if (!decoded.ok) return;
+          if (!decoded.ok) return this.metrics.message(MESSAGE_TYPE.invalid);
           // liveness runs on this clock, not the device's: a device whose clock is an hour
           // behind is still alive (its `ts` goes to InfluxDB, not into deadlines)
           const m = decoded.message;
           const id = m.address.deviceId;
+          this.metrics.message(MESSAGE_TYPE[m.channel]);
           switch (m.channel) {
             case 'heartbeat':
               return engine.message(id, at);
@@ -215,7 +242,10 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
           }
         }),
       interval(h.tickMs).subscribe(() => {
+        const started = performance.now();
         engine.tick(this.clock.now().getTime());
+        this.metrics.ticked((performance.now() - started) / 1_000);
+        this.metrics.detected(engine.takeDetectionLags());
         const taken = engine.takeActions();
         if (taken.length > 0) actions.next(taken);
       }),
@@ -266,10 +296,13 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
 
   /** Devices added or changed since `since` (any API process): kept current in the engine. */
   private async refreshRegistry(engine: HealthEngine, since: Date): Promise<Date> {
+    // updated_at is stamped when a write starts, not when it commits: a bulk import or PATCH
+    // committing after a later-stamped one was read would fall behind the watermark, so each
+    // refresh re-reads a minute back (re-applying an unchanged device changes nothing)
     const rows = await this.dataSource.query<RegistryRow[]>(
       `SELECT id, kind, site_id, status, heartbeat_interval_s, misses_before_missing, updated_at
          FROM device WHERE updated_at > $1 ORDER BY updated_at`,
-      [since],
+      [new Date(since.getTime() - REGISTRY_OVERLAP_MS)],
     );
     let latest = since;
     for (const row of rows) {
@@ -284,11 +317,13 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
   private async flushSnapshot(): Promise<void> {
     const engine = this.engine;
     if (engine === undefined) return;
+    const started = performance.now();
     const updatedAt = this.clock.now().getTime();
     const rows = engine.takeSnapshot();
     for (let i = 0; i < rows.length; i += 10_000) {
       await this.snapshots.upsertMany(rows.slice(i, i + 10_000), updatedAt);
     }
+    this.metrics.snapshotWritten((performance.now() - started) / 1_000);
   }
 
   // ---- actions → tickets --------------------------------------------------------------------
@@ -325,10 +360,10 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
       case 'annotate':
         return this.note(action.fingerprint, action.text);
       case 'notice':
-        this.log.log(
-          `notice ${action.code}: ${action.deviceId} at ${action.siteId} needs refilling (not a repair)`,
-        );
-        return;
+        // logistics, not a repair: a record for whoever refills it, never a ticket
+        return this.notices.raise(action);
+      case 'notice-cleared':
+        return this.notices.clear(action);
       case 'suppressed':
         return this.maintenance.recordSuppression(action.windowId, {
           deviceId: action.deviceId ?? null,
@@ -360,11 +395,13 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
       }
     }
     try {
-      await this.tickets.open(this.ticketInput(action, true), ACTOR);
+      const { created } = await this.tickets.open(this.ticketInput(action, true), ACTOR);
+      if (created) this.metrics.ticketOpened(action.rule);
     } catch (error) {
       if (action.parts.length === 0) throw error;
       // a part the catalog or the stores cannot give must not keep the ticket from opening
       const opened = await this.tickets.open(this.ticketInput(action, false), ACTOR);
+      if (opened.created) this.metrics.ticketOpened(action.rule);
       await this.tickets.addEvent(
         opened.ticket.id,
         {
