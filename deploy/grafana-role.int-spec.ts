@@ -1,18 +1,30 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { GRAFANA_ROLE, hideSecretsStatements } from '../apps/api/src/database/grafana-role';
 import { startTestApi } from '../apps/api/test/harness';
 import type { TestApi } from '../apps/api/test/harness';
 
 const run = promisify(execFile);
 const script = path.resolve(__dirname, 'postgres/initdb/10-orfleet-grafana.sh');
+const psql = path.resolve(__dirname, 'postgres/initdb/orfleet-grafana.psql');
+
+describe('deploy/postgres/initdb/orfleet-grafana.psql', () => {
+  it('hides the secrets with the SQL the migration and the board proofs run, verbatim', () => {
+    const sql = hideSecretsStatements(GRAFANA_ROLE)
+      .map((statement) => `${statement};\n`)
+      .join('');
+    expect(readFileSync(psql, 'utf8')).toContain(sql);
+  });
+});
 
 /**
  * The postgres service's first start, replayed on a real PostgreSQL: the database owner is a
  * superuser `orfleet` (as POSTGRES_USER makes it), the init script runs through psql before any
  * table exists, then the API's migrations create the schema as that owner. orfleet_grafana must
- * read every table and view, and change nothing.
+ * read every table and view but the secret hashes, and change nothing.
  */
 describe('deploy/postgres/initdb: the read-only orfleet_grafana role', () => {
   let t: TestApi;
@@ -72,9 +84,39 @@ describe('deploy/postgres/initdb: the read-only orfleet_grafana role', () => {
     expect(created.status).toBe(201);
     const sites = await grafana.query<{ id: string }>('SELECT id FROM site');
     expect(sites.rows.map((r) => r.id)).toEqual(['st-anne']);
-    for (const relation of ['ticket', 'ticket_milestone', 'device', 'stock', 'device_credential']) {
+    for (const relation of ['ticket', 'ticket_milestone', 'device_health', 'stock']) {
       await expect(grafana.query(`SELECT count(*) FROM ${relation}`)).resolves.toBeDefined();
     }
+  });
+
+  it('reads the devices but not the token and device secret hashes', async () => {
+    await t.sql(
+      `INSERT INTO device (id, kind, model, serial, site_id, install_date, warranty_end,
+         secret_sha256, created_by, updated_by)
+       VALUES ('gd-1', 'gown_dispenser', 'GD-1', 'S1', 'st-anne', '2026-01-01', '2030-01-01',
+         $1, 'owner', 'owner')`,
+      ['a'.repeat(64)],
+    );
+    const devices = await grafana.query('SELECT id, kind, site_id FROM device');
+    expect(devices.rows).toEqual([{ id: 'gd-1', kind: 'gown_dispenser', site_id: 'st-anne' }]);
+    for (const query of [
+      'SELECT secret_sha256 FROM device',
+      'SELECT * FROM device',
+      'SELECT count(*) FROM api_token',
+      'SELECT * FROM device_credential',
+    ]) {
+      await expect(grafana.query(query)).rejects.toThrow(/permission denied/);
+    }
+    // every other column of device, including those later migrations added, stays readable
+    const columns = await t.sql<{ column: string; readable: boolean }>(
+      `SELECT attname AS column, has_column_privilege($1, 'public.device', attname, 'SELECT') AS readable
+         FROM pg_attribute
+        WHERE attrelid = 'public.device'::regclass AND attnum > 0 AND NOT attisdropped
+        ORDER BY attnum`,
+      [GRAFANA_ROLE],
+    );
+    expect(columns.length).toBeGreaterThan(10);
+    expect(columns.filter((c) => c.readable !== (c.column !== 'secret_sha256'))).toEqual([]);
   });
 
   it('changes nothing, even with its read-only default switched off', async () => {

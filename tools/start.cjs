@@ -2,8 +2,9 @@
 // `npm start`: builds and runs the platform on embedded defaults (no configuration needed):
 // the API with an embedded PostgreSQL under ./data/pg, the MQTT broker on the same database, and
 // the ingest, writing to a private InfluxDB under ./data/influx when `influxd` is on the PATH
-// (else to its spool only, until INFLUX_URL is set). Ctrl-C stops everything cleanly; the next
-// start reuses the data.
+// (else to its spool only, until INFLUX_URL is set). With `--demo` (`npm run demo`), a simulated
+// hospital joins once the platform is up (tools/demo.cjs). Ctrl-C stops everything cleanly; the
+// next start reuses the data.
 const { spawn } = require('node:child_process');
 const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -14,8 +15,9 @@ console.log(`orfleet: compiled ${build()} files`);
 
 const children = new Set();
 let stopping = false;
-function run(name, env) {
-  const child = spawn(process.execPath, [path.join(root, `dist/apps/${name}/src/main.js`)], {
+function run(name, env, args = []) {
+  const main = path.join(root, `dist/apps/${name}/src/main.js`);
+  const child = spawn(process.execPath, [main, ...args], {
     cwd: root,
     stdio: 'inherit',
     env,
@@ -140,17 +142,27 @@ async function influxUrl() {
   return influxd.url;
 }
 
-function waitForApi() {
+/** Where this machine reaches the API. */
+function apiUrl() {
   const port = process.env.ORFLEET_API_PORT || '3000';
   const host =
     process.env.ORFLEET_API_HOST && process.env.ORFLEET_API_HOST !== '0.0.0.0'
       ? process.env.ORFLEET_API_HOST
       : '127.0.0.1';
-  return waitFor(`http://${host}:${port}/readyz`);
+  return `http://${host}:${port}`;
+}
+
+function waitForApi() {
+  return waitFor(`${apiUrl()}/readyz`);
 }
 
 async function main() {
-  run('api', process.env);
+  // the health rules listen to the broker started below, wherever ORFLEET_BROKER_PORT puts it
+  const brokerUrl = `mqtt://127.0.0.1:${process.env.ORFLEET_BROKER_PORT || '1883'}`;
+  run('api', {
+    ...process.env,
+    ORFLEET_HEALTH_MQTT_URL: process.env.ORFLEET_HEALTH_MQTT_URL || brokerUrl,
+  });
   if (!(await waitForApi()) || stopping) return;
   const database = databaseUrl();
   run('broker', { ...process.env, DATABASE_URL: database });
@@ -168,7 +180,22 @@ async function main() {
     ...(influx === undefined ? {} : { INFLUX_URL: influx }),
     MQTT_URL:
       process.env.MQTT_URL || `mqtt://127.0.0.1:${process.env.ORFLEET_BROKER_PORT || '1883'}`,
+    // the platform's own metrics into InfluxDB (docs/operations.md, "Platform self-metrics")
+    ORFLEET_INGEST_SELF_METRICS_TARGETS:
+      process.env.ORFLEET_INGEST_SELF_METRICS_TARGETS ||
+      [
+        `broker=http://127.0.0.1:${opsPort}/metrics`,
+        `api=${apiUrl()}/metrics`,
+        // an ephemeral ops port (0) is not known here: the ingest is left out then
+        ...(process.env.ORFLEET_INGEST_OPS_PORT === '0'
+          ? []
+          : [`ingest=http://127.0.0.1:${process.env.ORFLEET_INGEST_OPS_PORT || '9102'}/metrics`]),
+      ].join(','),
   });
+  if (process.argv.includes('--demo') && !stopping) {
+    const { startDemo } = require('./demo.cjs');
+    await startDemo({ root, databaseUrl: database, run, isStopping: () => stopping });
+  }
 }
 
 main().catch((error) => {

@@ -436,6 +436,24 @@ describe('the fixture', () => {
       ),
     ).rejects.toThrow(/permission denied/);
   });
+
+  it('the role reads the devices but not the token and device secret hashes', async () => {
+    const devices = await grafana.query<{ id: string }>(
+      `SELECT id, kind, site_id FROM device WHERE site_id = 'st-luke' ORDER BY id`,
+    );
+    expect(devices.rows.map((r) => r.id)).toEqual(
+      [...DEVICES.filter((d) => d.site === 'st-luke').map((d) => d.id), 'bcn-9'].sort(),
+    );
+    for (const query of [
+      'SELECT secret_sha256 FROM device',
+      'SELECT * FROM device',
+      'SELECT id FROM api_token',
+      'SELECT count(*) FROM api_token',
+      'SELECT device_id FROM device_credential',
+    ]) {
+      await expect(grafana.query(query)).rejects.toThrow(/permission denied/);
+    }
+  });
 });
 
 describe('Fleet health', () => {

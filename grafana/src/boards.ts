@@ -65,7 +65,8 @@ export function boardsMarkdown(): string {
     ...Object.values(DATASOURCES).map((ds) => `  - \`${ds.uid}\`: ${ds.name} (\`${ds.type}\`)`),
     '',
     '  Credentials come from `ORFLEET_GRAFANA_*` environment variables; PostgreSQL is read as the',
-    '  SELECT-only role `orfleet_grafana`.',
+    '  SELECT-only role `orfleet_grafana`, which cannot read the token and device secret hashes',
+    '  (`api_token`, `device_credential`, `device.secret_sha256`): no board needs them.',
     '- The read-only role, created by the owner of the tables (psql, `-v password=...`):',
     '',
     fence('sql', readOnlyRoleStatements('orfleet', ":'password'").join(';\n') + ';')

@@ -1,11 +1,15 @@
-/**
- * The PostgreSQL role Grafana reads as: it may log in and SELECT, nothing else. Run by the owner
- * of the tables (the role the API migrates as), so tables added by later migrations are
- * readable too (default privileges). The board proofs create it the same way.
- */
-export const GRAFANA_ROLE = 'orfleet_grafana';
+import { GRAFANA_ROLE, hideSecretsStatements } from '../../apps/api/src/database/grafana-role';
 
-/** `password` is an SQL expression: a literal in tests, `:'password'` for psql. */
+export { GRAFANA_ROLE };
+
+/**
+ * The PostgreSQL role Grafana reads as: it may log in and SELECT, nothing else, and not the
+ * token and device secret hashes. Run by the owner of the tables (the role the API migrates as),
+ * so tables added by later migrations are readable too (default privileges). The board proofs
+ * create it the same way.
+ *
+ * `password` is an SQL expression: a literal in tests, `:'password'` for psql.
+ */
 export function readOnlyRoleStatements(database: string, password: string): string[] {
   return [
     `DO $$ BEGIN
@@ -18,5 +22,6 @@ END $$`,
     `GRANT USAGE ON SCHEMA public TO ${GRAFANA_ROLE}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GRAFANA_ROLE}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${GRAFANA_ROLE}`,
+    ...hideSecretsStatements(GRAFANA_ROLE),
   ];
 }

@@ -163,7 +163,7 @@ describe('dispensers', () => {
     const stalled = payloads(run(state, T0 + 4_200_000, 300_000, 1), 'telemetry');
     for (const p of stalled) {
       expect(Math.abs((p['motor_current_ma'] as number) - STALL_CURRENT_MA)).toBeLessThan(500);
-      expect(p['motor_state']).toBeUndefined(); // the fault channel speaks for the motor
+      expect(p['motor_state']).toBe('stalled');
     }
   });
 

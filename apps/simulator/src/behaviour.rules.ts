@@ -251,8 +251,9 @@ function dispenserTelemetry(state: DeviceState, now: number, activity: number): 
   messages.push(
     out(state, 'telemetry', {
       ts: stamp(state, now),
-      // while MOTOR_STALL is raised the firmware reports the motor through the fault channel
-      ...(state.stalled ? {} : { motor_state: 'ok' }),
+      // a stalled motor is reported both ways, as real firmware does: the MOTOR_STALL fault and
+      // motor_state (the health rules fold the two into one incident)
+      motor_state: state.stalled ? 'stalled' : 'ok',
       motor_current_ma: Math.round(clamp(current, 0, 20_000)),
       stock_level: state.stock,
       stock_capacity: state.capacity,
@@ -286,7 +287,7 @@ function telemetry(state: DeviceState, now: number, activity: number): Outgoing[
       return [
         out(state, 'telemetry', {
           ts,
-          ...(state.stalled ? {} : { motor_state: 'ok' }),
+          motor_state: state.stalled ? 'stalled' : 'ok',
           motor_current_ma: Math.round(clamp(current, 0, 20_000)),
           bin_fill_pct: round1(state.binFill),
           door_open: false,

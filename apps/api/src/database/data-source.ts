@@ -19,6 +19,8 @@ import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-s
 import { DeviceHealth1767225700000 } from './migrations/1767225700000-device-health';
 import { DeviceHeartbeatOverrides1767225800000 } from './migrations/1767225800000-device-heartbeat-overrides';
 import { TicketFingerprintHistory1767225900000 } from './migrations/1767225900000-ticket-fingerprint-history';
+import { DeviceNotice1767226000000 } from './migrations/1767226000000-device-notice';
+import { GrafanaRoleSecrets1767226050000 } from './migrations/1767226050000-grafana-role-secrets';
 
 export const ENTITIES = [
   ApiToken,
@@ -45,6 +47,8 @@ export const MIGRATIONS = [
   DeviceHealth1767225700000,
   DeviceHeartbeatOverrides1767225800000,
   TicketFingerprintHistory1767225900000,
+  DeviceNotice1767226000000,
+  GrafanaRoleSecrets1767226050000,
 ];
 
 export function createDataSource(url: string, poolMax: number): DataSource {

@@ -174,4 +174,34 @@ describe('a red ticket, from the call to the closure (real PostgreSQL)', () => {
       'close',
     ]);
   });
+
+  it('a part installed without a recorded delivery: delivered at the installation, its clock stops', async () => {
+    const base = 24 * HOUR;
+    clock.set(T0 + base);
+    const { id } = await openTicket(t, { severity: 'red' });
+    await walk(id, base + 2 * MINUTE, { type: 'acknowledge' });
+    await walk(id, base + 3 * MINUTE, { type: 'dispatch', engineer: 'Li Wei' });
+    await walk(id, base + 20 * MINUTE, { type: 'arrive' });
+    let tk = await walk(id, base + 25 * MINUTE, {
+      type: 'diagnose',
+      faultCode: 'PSU_FAIL',
+      parts: [{ partNumber: 'PSU-450W', qty: 1 }],
+    });
+    const reservationId = tk.reservations[0]?.id ?? '';
+    const key = `PART_DELIVERY:${reservationId}`;
+    expect(clocks(tk)[key]).toEqual(['running', at(base + 40 * MINUTE)]);
+
+    // the engineer took the part from the store and fitted it, and only says so now
+    tk = await walk(id, base + 35 * MINUTE, { type: 'parts_installed' });
+    expect(clocks(tk)[key]).toEqual(['met', at(base + 40 * MINUTE)]);
+    expect(tk.reservations[0]?.status).toBe('consumed');
+    const delivered = tk.events.filter((e) => e.type === 'part_delivered');
+    expect(delivered).toEqual([
+      expect.objectContaining({
+        at: at(base + 35 * MINUTE),
+        payload: expect.objectContaining({ reservationId, impliedBy: 'parts_installed' }),
+      }),
+    ]);
+    expect(tk.events.map((e) => e.type).slice(-2)).toEqual(['part_delivered', 'parts_installed']);
+  });
 });

@@ -94,6 +94,14 @@ export class CreateTicketDto {
   @ValidateNested({ each: true })
   @Type(() => PartLineDto)
   parts?: PartLineDto[];
+
+  @ApiPropertyOptional({
+    description:
+      'When the report came in, for a call typed in later: the SLA clocks count from it. Not in the future, at most 24 h back; not for health-rule tickets. Recorded as a note.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  reportedAt?: string;
 }
 
 export class TicketEventDto {

@@ -56,7 +56,11 @@ export class TicketsController {
     @Caller() caller: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OpenedTicketView> {
-    const { ticket, created } = await this.tickets.open(body, caller.actor);
+    const { reportedAt, ...rest } = body;
+    const { ticket, created } = await this.tickets.open(
+      { ...rest, ...(reportedAt === undefined ? {} : { reportedAt: ms(reportedAt) }) },
+      caller.actor,
+    );
     void reply.status(created ? 201 : 200);
     return { ...ticket, deduplicated: !created };
   }

@@ -12,6 +12,7 @@ import type { EventInput, LoggedEvent, PlannedEvent } from './ticket-events.rule
 import { listSql, encodeCursor, parseListQuery } from './ticket-query.rules';
 import type { ListQueryInput, TicketFilter } from './ticket-query.rules';
 import { TicketListCache } from './ticket-list.cache';
+import { reportedNote, ticketStart } from './ticket-open.rules';
 import { POLICY, evaluateTicket } from './ticket-sla.rules';
 import type { TicketEvaluation } from './ticket-sla.rules';
 import type { TicketDetailView, TicketPageView } from './ticket.dto';
@@ -33,6 +34,8 @@ export interface OpenTicketInput {
   readonly fingerprint?: string;
   /** Parts to reserve with the ticket (health rules: the parts that fix the fault). */
   readonly parts?: readonly { readonly partNumber: string; readonly qty: number }[];
+  /** When a person reported it, if before now (epoch ms): the SLA clocks start there. */
+  readonly reportedAt?: number;
 }
 
 export interface OpenedTicket {
@@ -58,6 +61,7 @@ export class TicketsService {
    */
   async open(input: OpenTicketInput, actor: string): Promise<OpenedTicket> {
     const now = this.clock.now();
+    const start = ticketStart(input, now.getTime());
     if (input.fingerprint !== undefined) {
       const counted = await this.listCache.afterWrite(
         this.dataSource.transaction((m) => this.countOccurrence(m, input, now)),
@@ -74,7 +78,7 @@ export class TicketsService {
            zone, source, fingerprint, status, policy_id, policy_version, occurrences, event_count,
            created_at, created_by, updated_at)
          VALUES ('T-' || $1::text || '-' || lpad(nextval('ticket_number_seq')::text, 6, '0'),
-           $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, 1, 0, $13, $14, $13)
+           $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, 1, 0, $15, $14, $13)
          ON CONFLICT (fingerprint) WHERE fingerprint IS NOT NULL
            AND status NOT IN ('closed', 'cancelled')
          DO UPDATE SET occurrences = ticket.occurrences + 1, updated_at = EXCLUDED.updated_at
@@ -94,6 +98,7 @@ export class TicketsService {
             POLICY.version,
             now,
             actor,
+            new Date(start),
           ],
         );
         if (row === undefined) throw new Error('ticket insert returned nothing');
@@ -104,6 +109,12 @@ export class TicketsService {
         // Each part is booked as the last write of its step (see reserveBookingLast): the SLA rows
         // are stored first, so a popular part's stock row stays locked only until the commit.
         const logged: (LoggedEvent & { seq: number })[] = [];
+        if (start < now.getTime()) {
+          // the audit of a backdated report: who typed it in, and when (recorded_at)
+          logged.push(
+            await this.store.append(m, ticket, reportedNote(start, now.getTime()), actor, now),
+          );
+        }
         const reserved: Reservation[] = [];
         const parts = sortedParts(input.parts ?? []);
         let evaluation: TicketEvaluation | undefined;
@@ -222,6 +233,16 @@ export class TicketsService {
             .sort(lockOrder);
           const consumed: string[] = [];
           for (const r of held) {
+            if (r.status === 'reserved') {
+              // a part that went in was delivered, at the latest when it was installed: record
+              // it, or its PART_DELIVERY clock would run on (and breach) after the repair
+              const delivered = await this.reservations.deliver(m, r.id, actor, now);
+              await append({
+                type: 'part_delivered',
+                at: planned.at,
+                payload: reservationPayload(delivered, { impliedBy: 'parts_installed' }),
+              });
+            }
             consumed.push((await this.reservations.consume(m, r.id, actor, now)).id);
           }
           await append({ ...planned, payload: { ...planned.payload, consumed } });
