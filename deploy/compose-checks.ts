@@ -225,6 +225,7 @@ export function deployProblems(files: DeployFiles): string[] {
     ...databaseProblems(files),
     ...grafanaProblems(files),
     ...dockerfileProblems(files),
+    ...loggingProblems(files),
   );
   for (const app of Object.keys(APPS) as AppName[]) problems.push(...appProblems(files, app));
   return problems;
@@ -484,6 +485,21 @@ export function volumeProblems(files: DeployFiles): string[] {
   const redisCommand = list(dict(all['redis'])['command']).map(str).join(' ');
   if (!/--appendonly yes/.test(redisCommand)) {
     problems.push("redis: without --appendonly yes a restart loses the brokers' sessions");
+  }
+  return problems;
+}
+
+/** Every container's log rotated: Docker's default json-file driver keeps it all on disk. */
+export function loggingProblems(files: DeployFiles): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(services(files.compose))) {
+    const logging = dict(dict(service)['logging']);
+    const driver = str(logging['driver']) ?? 'json-file';
+    const maxSize = str(dict(logging['options'])['max-size']);
+    // (the `local` driver rotates by default; other drivers ship the log elsewhere)
+    if (driver === 'json-file' && maxSize === undefined) {
+      problems.push(`${name}: its json-file log has no max-size and grows without bound`);
+    }
   }
   return problems;
 }

@@ -246,6 +246,13 @@ describe('docker-compose.yml, Dockerfile and deploy/*.env.example', () => {
       /redis: without --appendonly yes/,
     ],
     [
+      'a container log without rotation',
+      (f) => {
+        delete f.compose['services']!['influxdb']!['logging'];
+      },
+      /influxdb: its json-file log has no max-size/,
+    ],
+    [
       'an image running as root',
       (f) => f.dockerfile.replace(/^USER orfleet$/m, 'USER root'),
       /Dockerfile: the runtime runs as root/,

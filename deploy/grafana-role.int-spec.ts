@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -17,6 +18,51 @@ describe('deploy/postgres/initdb/orfleet-grafana.psql', () => {
       .map((statement) => `${statement};\n`)
       .join('');
     expect(readFileSync(psql, 'utf8')).toContain(sql);
+  });
+});
+
+describe('deploy/postgres/initdb/10-orfleet-grafana.sh', () => {
+  let dir: string;
+  beforeAll(() => {
+    // a psql that records its arguments: what matters here is how the script calls it
+    dir = mkdtempSync(path.join(tmpdir(), 'orfleet-initdb-'));
+    writeFileSync(path.join(dir, 'psql'), '#!/bin/sh\nprintf "%s\\n" "$@" > "$PSQL_ARGS"\n', {
+      mode: 0o755,
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // docker-entrypoint.sh sources a *.sh without the mode bit into its own bash (set -Eeo
+  // pipefail), where $0 is the entrypoint, not the script
+  const sourced = (env: Record<string, string>) =>
+    run(
+      'bash',
+      ['-c', 'set -Eeo pipefail; . "$1"; echo "after, flags $-"', 'docker-entrypoint.sh', script],
+      {
+        cwd: dir,
+        env: {
+          PATH: `${dir}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+          PSQL_ARGS: path.join(dir, 'args'),
+          POSTGRES_USER: 'orfleet',
+          POSTGRES_DB: 'orfleet',
+          ...env,
+        },
+      },
+    );
+
+  it('finds its SQL and leaves the shell options alone when sourced', async () => {
+    const { stdout } = await sourced({ ORFLEET_GRAFANA_PG_PASSWORD: 'x' });
+    const args = readFileSync(path.join(dir, 'args'), 'utf8').split('\n');
+    expect(args[args.indexOf('-f') + 1]).toBe(psql);
+    expect(args).toContain('grafana_password=x');
+    expect(stdout).toMatch(/^after, flags [^u]*$/m);
+  });
+
+  it('stops the start without the Grafana password, sourced too', async () => {
+    await expect(sourced({})).rejects.toMatchObject({
+      stderr: expect.stringMatching(/set ORFLEET_GRAFANA_PG_PASSWORD in deploy\/postgres.env/),
+      stdout: '',
+    });
   });
 });
 

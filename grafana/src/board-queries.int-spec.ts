@@ -806,6 +806,24 @@ describe('Tickets and SLA', () => {
     ]);
   });
 
+  it('a device retired since keeps its tickets in the contract figures', async () => {
+    // sd-1 (ticket B, restored remotely) is replaced and retired after the day
+    await api.sql(`UPDATE device SET status = 'retired' WHERE id = 'sd-1'`);
+    try {
+      const later = await runBoard('orfleet-tickets-sla');
+      expect(later.options['device']).toContain('sd-1');
+      expect(later.panels['Remote resolution rate']![0]).toEqual([
+        { restored: 4, remote: 3, rate: 0.75 },
+      ]);
+      expect(later.panels['Compliance against the contract']).toEqual(
+        all.panels['Compliance against the contract'],
+      );
+      expect(later.panels['MTTA and MTTR']).toEqual(all.panels['MTTA and MTTR']);
+    } finally {
+      await api.sql(`UPDATE device SET status = 'active' WHERE id = 'sd-1'`);
+    }
+  });
+
   it('St Luke alone: nothing open, its one ticket restored remotely', async () => {
     const luke = await runBoard('orfleet-tickets-sla', (name) =>
       name === 'site' ? ['st-luke'] : '$__all',

@@ -9,22 +9,32 @@ import type { VariableDef } from '../model';
 export const sqlList = (values: readonly string[]): string =>
   values.map((v) => `'${v}'`).join(', ');
 
-/** From the registry: every site, kind and device, including those never heard from. */
-export const REGISTRY_VARIABLES: readonly VariableDef[] = [
-  { name: 'site', label: 'Site', datasource: 'pg', query: 'SELECT id FROM site ORDER BY id' },
-  {
-    name: 'kind',
-    label: 'Kind',
-    datasource: 'pg',
-    query: `SELECT DISTINCT kind FROM device WHERE status = 'active' AND site_id IN ($site) ORDER BY kind`,
-  },
-  {
-    name: 'device',
-    label: 'Device',
-    datasource: 'pg',
-    query: `SELECT id FROM device WHERE status = 'active' AND site_id IN ($site) AND kind IN ($kind) ORDER BY id`,
-  },
-];
+/**
+ * From the registry: every site, and the kinds and devices of `devices`: `active` for the fleet
+ * as it is now, `all` where history is shown (a ticket on a device retired since still counts
+ * towards the contract).
+ */
+export function registryVariables(devices: 'active' | 'all'): VariableDef[] {
+  const status = devices === 'active' ? `status = 'active' AND ` : '';
+  return [
+    { name: 'site', label: 'Site', datasource: 'pg', query: 'SELECT id FROM site ORDER BY id' },
+    {
+      name: 'kind',
+      label: 'Kind',
+      datasource: 'pg',
+      query: `SELECT DISTINCT kind FROM device WHERE ${status}site_id IN ($site) ORDER BY kind`,
+    },
+    {
+      name: 'device',
+      label: 'Device',
+      datasource: 'pg',
+      query: `SELECT id FROM device WHERE ${status}site_id IN ($site) AND kind IN ($kind) ORDER BY id`,
+    },
+  ];
+}
+
+/** The fleet now: every site, kind and active device, including those never heard from. */
+export const REGISTRY_VARIABLES: readonly VariableDef[] = registryVariables('active');
 
 /** A registry device `d` in the chosen site, kind and device. */
 export const SQL_DEVICE_FILTER = 'd.site_id IN ($site) AND d.kind IN ($kind) AND d.id IN ($device)';

@@ -2,7 +2,7 @@ import { CONTRACT_POLICY, MILESTONE_CODES, SEVERITIES } from '@orfleet/sla';
 import type { MilestoneDef, Severity } from '@orfleet/sla';
 import { FINAL_STATUSES } from '../../../apps/api/src/tickets/ticket-events.rules';
 import type { BoardDef } from '../model';
-import { REGISTRY_VARIABLES, sqlList } from './filters';
+import { registryVariables, sqlList } from './filters';
 
 // contract: remote-resolution rate target 90 % (libs/sla reports.ts remoteResolutionByMonth)
 export const REMOTE_RESOLUTION_TARGET = 0.9;
@@ -58,7 +58,8 @@ export const TICKETS_SLA: BoardDef = {
   tags: ['orfleet', 'service', 'sla'],
   time: { from: 'now-30d', to: 'now' },
   refresh: '5m',
-  variables: REGISTRY_VARIABLES,
+  // retired devices too: their tickets stay in the contract's figures
+  variables: registryVariables('all'),
   rows: [
     {
       title: 'Open work',
