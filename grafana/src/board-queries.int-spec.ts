@@ -9,6 +9,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { InfluxHttp } from '../../apps/ingest/src/influx/influx-http';
 import { setupInfluxSchema } from '../../apps/ingest/src/influx/influx-schema';
+import {
+  ROLLUP_RP,
+  rollupBackfillStatement,
+} from '../../apps/ingest/src/influx/influx-schema.rules';
 import { influxQuery, startTestInfluxd } from '../../apps/ingest/test/influxd';
 import type { TestInfluxd } from '../../apps/ingest/test/influxd';
 import { TICKET_STATUSES } from '../../apps/api/src/tickets/ticket-events.rules';
@@ -59,13 +63,17 @@ interface PanelJson {
   timeFrom?: string;
   targets?: Target[];
 }
-interface VariableJson {
-  name: string;
-  query: string;
-  multi: boolean;
-  includeAll: boolean;
-  datasource: { uid: string };
-}
+type VariableJson =
+  | {
+      type: 'query';
+      name: string;
+      query: string;
+      multi: boolean;
+      includeAll: boolean;
+      allValue?: string;
+      datasource: { uid: string };
+    }
+  | { type: 'custom'; name: string; options: { value: string }[] };
 
 let influxd: TestInfluxd;
 let api: TestApi;
@@ -123,7 +131,8 @@ interface BoardRun {
 
 /**
  * Resolves the board's variables in order (each from its own query, the earlier ones set to
- * `choose(name)` or All), then runs every panel target.
+ * `choose(name)` or All: the variable's custom all value, as Grafana sends it), then runs every
+ * panel target. A custom variable ($resolution) is `choose(name)` or its first option.
  */
 async function runBoard(
   uid: string,
@@ -145,6 +154,18 @@ async function runBoard(
     variables,
   });
   for (const v of json.templating.list) {
+    if (v.type === 'custom') {
+      const values = v.options.map((o) => o.value);
+      const selected = choose(v.name, values);
+      options[v.name] = values;
+      variables[v.name] = {
+        multi: false,
+        includeAll: false,
+        options: values,
+        selected: selected === '$__all' ? values.slice(0, 1) : selected,
+      };
+      continue;
+    }
     const rows = await run(v.datasource.uid, v.query, ctx(RANGE));
     // Grafana takes the first column of a SQL answer, the `value` column of SHOW TAG VALUES
     const values = rows.map((r) => String(r['value'] ?? Object.values(r)[0]));
@@ -152,6 +173,7 @@ async function runBoard(
     variables[v.name] = {
       multi: v.multi,
       includeAll: v.includeAll,
+      ...(v.allValue === undefined ? {} : { allValue: v.allValue }),
       options: values,
       selected: choose(v.name, values),
     };
@@ -171,6 +193,22 @@ async function runBoard(
 
 const byKey = (rows: Row[], key: string, value: string) =>
   Object.fromEntries(rows.map((r) => [String(r[key]), r[value]]));
+
+/**
+ * The value of `fn` in a row: a function over a field regex ($resolution panels) names its column
+ * `<fn>_<field matched>` (`mean_motor_current_ma`, `mean_mean_motor_current_ma` in the rollup).
+ */
+function col(row: Row, fn: string): unknown {
+  const key = Object.keys(row).find((k) => k === fn || k.startsWith(`${fn}_`));
+  if (key === undefined) throw new Error(`no ${fn} column in ${JSON.stringify(row)}`);
+  return row[key];
+}
+
+/** Every query variable at All, $resolution at `resolution` (its option value). */
+const atResolution =
+  (resolution: string) =>
+  (name: string): VariableSelection['selected'] =>
+    name === 'resolution' ? [resolution] : '$__all';
 
 // ---- the fixture ---------------------------------------------------------------------------
 
@@ -402,6 +440,12 @@ beforeAll(async () => {
     },
   );
   await writeLines([...deviceLines(), ...selfMetricLines()]);
+  // the 1-minute rollup of the day, by the continuous query's own SELECT INTO
+  await influxQuery(
+    influxd.url,
+    rollupBackfillStatement(DB, RANGE.from, new Date(RANGE.to.getTime() + MINUTE)),
+    DB,
+  );
   api = await startTestApi({ clock });
   await seedRegistry();
   ticketStatus = await seedTickets();
@@ -427,14 +471,31 @@ describe('the fixture', () => {
   });
 
   it('the boards read PostgreSQL as a role that can only SELECT', async () => {
-    await expect(grafana.query(`UPDATE ticket SET title = 'x'`)).rejects.toThrow(
-      /permission denied/,
+    const insert = `INSERT INTO site (id, name, zone, timezone, region, created_by, updated_by) VALUES ('xx', 'x', 'city', 'UTC', 'north', 'x', 'x')`;
+    // every session read-only by default, and no statement longer than 30 s
+    const settings = await grafana.query<{ ro: string; timeout: string }>(
+      `SELECT current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS timeout`,
     );
-    await expect(
-      grafana.query(
-        `INSERT INTO site (id, name, zone, timezone, region, created_by, updated_by) VALUES ('xx', 'x', 'city', 'UTC', 'north', 'x', 'x')`,
-      ),
-    ).rejects.toThrow(/permission denied/);
+    expect(settings.rows).toEqual([{ ro: 'on', timeout: '30s' }]);
+    await expect(grafana.query(`UPDATE ticket SET title = 'x'`)).rejects.toThrow(
+      /read-only transaction/,
+    );
+    await expect(grafana.query(insert)).rejects.toThrow(/read-only transaction/);
+    // and with a writable transaction, no privilege to write either
+    await grafana.query('BEGIN READ WRITE');
+    try {
+      await expect(grafana.query(`UPDATE ticket SET title = 'x'`)).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await grafana.query('ROLLBACK');
+    }
+    await grafana.query('BEGIN READ WRITE');
+    try {
+      await expect(grafana.query(insert)).rejects.toThrow(/permission denied/);
+    } finally {
+      await grafana.query('ROLLBACK');
+    }
   });
 
   it('the role reads the devices but not the token and device secret hashes', async () => {
@@ -510,16 +571,27 @@ describe('Fleet health', () => {
     const longest = new Map<string, Row>();
     for (const r of rows) {
       const best = longest.get(String(r['device']));
-      if (best === undefined || Number(r['max']) > Number(best['max']))
+      if (best === undefined || Number(col(r, 'max')) > Number(col(best, 'max')))
         longest.set(String(r['device']), r);
     }
-    expect(longest.get('gd-1')).toEqual({
-      device: 'gd-1',
-      time: iso(620).replace('.000Z', 'Z'),
-      max: 1260,
-    });
+    const gd1 = longest.get('gd-1')!;
+    expect([gd1['time'], col(gd1, 'max')]).toEqual([iso(620).replace('.000Z', 'Z'), 1260]);
     for (const [device, r] of longest)
-      if (device !== 'gd-1') expect([device, r['max']]).toEqual([device, 60]);
+      if (device !== 'gd-1') expect([device, col(r, 'max')]).toEqual([device, 60]);
+  });
+
+  it('at 1m resolution the gap comes from the rollup, to the minute: the same answer', async () => {
+    const rollup = await runBoard('orfleet-fleet-health', atResolution(ROLLUP_RP));
+    const rows = rollup.panels['Longest heartbeat gap per device']![0]!;
+    expect(Object.keys(rows[0]!)).toContain('max_gap_mean_beat');
+    const longest: Record<string, number> = {};
+    for (const r of rows) {
+      const device = String(r['device']);
+      longest[device] = Math.max(longest[device] ?? 0, Number(col(r, 'max')));
+    }
+    expect(longest['gd-1']).toBe(1260);
+    for (const [device, gap] of Object.entries(longest))
+      if (device !== 'gd-1') expect([device, gap]).toEqual([device, 60]);
   });
 
   it('devices not seen longest: never seen first, then rc-1 silent since 18:00', () => {
@@ -611,10 +683,33 @@ describe('Dispensers and cabinets', () => {
       ['14:00', '14:05', '14:10', '14:15', '14:20', '14:25'].map((t) => `2026-03-02T${t}:00Z`),
     );
     const current = all.panels['Motor current']![0]!.filter(
-      (r) => r['device'] === 'gd-1' && r['mean'] !== null,
+      (r) => r['device'] === 'gd-1' && col(r, 'mean') !== null,
     );
-    expect(current.filter((r) => r['mean'] === 2400)).toHaveLength(3);
-    expect(current.filter((r) => r['mean'] === 850)).toHaveLength(141);
+    expect(current.filter((r) => col(r, 'mean') === 2400)).toHaveLength(3);
+    expect(current.filter((r) => col(r, 'mean') === 850)).toHaveLength(141);
+  });
+
+  it('at 1m resolution current and stock come from the rollup, with the same answers', async () => {
+    const rollup = await runBoard('orfleet-dispensers', atResolution(ROLLUP_RP));
+    const current = rollup.panels['Motor current']![0]!.filter(
+      (r) => r['device'] === 'gd-1' && col(r, 'mean') !== null,
+    );
+    expect(Object.keys(current[0]!)).toContain('mean_mean_motor_current_ma');
+    expect(current.filter((r) => col(r, 'mean') === 2400)).toHaveLength(3);
+    expect(current.filter((r) => col(r, 'mean') === 850)).toHaveLength(141);
+    const stock = rollup.panels['Stock level']![0]!.filter(
+      (r) => r['time'] === '2026-03-02T23:55:00Z',
+    );
+    expect(Object.keys(stock[0]!)).toContain('last_mean_stock_level');
+    expect(Object.fromEntries(stock.map((r) => [r['device'], col(r, 'last')]))).toEqual({
+      'cab-1': 60,
+      'gd-1': 37,
+      'gd-2': 150,
+      'gd-9': 150,
+      'sd-1': 14,
+    });
+    // the panels that do not follow $resolution answer as before
+    expect(rollup.panels['Faults raised by code']).toEqual(all.panels['Faults raised by code']);
   });
 
   it('faults raised by code', () => {
@@ -641,10 +736,10 @@ describe('Dispensers and cabinets', () => {
     expect(hours['sd-1']).toBeCloseTo((14 / 286) * 24, 9);
     expect(hours['gd-1']).toBeCloseTo((37 / 143) * 24, 9);
     expect(
-      byKey(
-        all.panels['Stock level']![0]!.filter((r) => r['time'] === '2026-03-02T23:55:00Z'),
-        'device',
-        'last',
+      Object.fromEntries(
+        all.panels['Stock level']![0]!.filter((r) => r['time'] === '2026-03-02T23:55:00Z').map(
+          (r) => [r['device'], col(r, 'last')],
+        ),
       ),
     ).toEqual({
       'cab-1': 60,

@@ -2,9 +2,19 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { BOARDS, DASHBOARDS_DIR, boardPath, dashboardJson, generatedFiles } from './boards';
+import {
+  BOARDS,
+  BOARDS_DOC,
+  DASHBOARDS_DIR,
+  GRAFANA_ROLE_SCRIPT,
+  boardPath,
+  dashboardJson,
+  generatedFiles,
+} from './boards';
 import { DATASOURCES } from './datasources';
-import { variablesUsed } from './macros.rules';
+import { interpolate, variablesUsed } from './macros.rules';
+import type { InterpolationContext, QueryDialect, VariableSelection } from './macros.rules';
+import { ROLE_SETTINGS } from './read-only-role';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (relative: string) => readFileSync(path.join(root, relative), 'utf8');
@@ -24,15 +34,26 @@ interface PanelJson {
   targets?: Target[];
 }
 interface VariableJson {
+  type: string;
   name: string;
   query?: string;
   datasource?: { type?: string; uid?: string };
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  options?: { text: string; value: string }[];
 }
 interface DashboardJson {
   uid: string;
   title: string;
   panels: PanelJson[];
   templating: { list: VariableJson[] };
+}
+
+function dialectOf(uid: string): QueryDialect {
+  if (uid === DATASOURCES.influx.uid) return 'influxql';
+  if (uid === DATASOURCES.pg.uid) return 'sql';
+  throw new Error(`datasource ${uid} is not provisioned`);
 }
 
 const committed = BOARDS.map((board) => ({
@@ -47,6 +68,18 @@ describe('generated files', () => {
       expect(read(file)).toBe(text);
     },
   );
+
+  it('the proofs set up the Grafana role with the settings of the init script docs/boards.md shows', () => {
+    const script = read(GRAFANA_ROLE_SCRIPT);
+    for (const statement of ROLE_SETTINGS) expect(script).toContain(`${statement};\n`);
+    expect(read(BOARDS_DOC)).toContain(
+      script
+        .split('\n')
+        .slice(0, 8)
+        .map((l) => (l ? `  ${l}` : l))
+        .join('\n'),
+    );
+  });
 
   it('grafana/dashboards holds the generated boards and nothing else', () => {
     const found: string[] = [];
@@ -165,7 +198,7 @@ describe('references', () => {
           expect(p.targets?.length).toBeGreaterThan(0);
           for (const t of p.targets ?? []) expect(t.datasource).toEqual(p.datasource);
         }
-        for (const v of json.templating.list) {
+        for (const v of json.templating.list.filter((v) => v.type === 'query')) {
           expect(byUid.get(v.datasource?.uid ?? '')?.type).toBe(v.datasource?.type);
         }
       });
@@ -185,9 +218,80 @@ describe('references', () => {
       });
 
       it('has the site / kind / device variables (service / instance for the platform)', () => {
-        expect(defined).toEqual(
-          json.uid === 'orfleet-platform' ? ['service', 'instance'] : ['site', 'kind', 'device'],
-        );
+        const expected: Record<string, string[]> = {
+          'orfleet-platform': ['service', 'instance'],
+          'orfleet-tickets-sla': ['site', 'kind', 'device'],
+        };
+        expect(defined).toEqual(expected[json.uid] ?? ['site', 'kind', 'device', 'resolution']);
+      });
+
+      it('sends a custom all value for All, never the list of options', () => {
+        for (const v of json.templating.list.filter((v) => v.type === 'query')) {
+          expect(v).toMatchObject({ multi: true, includeAll: true });
+          expect(v.allValue).toMatch(/^(\.\*|\([a-z_|]+\))$/);
+        }
+      });
+
+      // a hospital group: 100,000 devices across 400 sites. Every variable at All; then a
+      // selection. The statements Grafana would send stay small either way.
+      const options = (name: string) =>
+        Array.from({ length: name === 'device' ? 100_000 : 400 }, (_, i) => `${name}-${i}`);
+      const context = (
+        selected: (name: string) => VariableSelection['selected'],
+      ): InterpolationContext => ({
+        from: new Date('2026-11-02T00:00:00Z'),
+        to: new Date('2026-11-03T00:00:00Z'),
+        interval: '5m',
+        variables: Object.fromEntries(
+          json.templating.list.map((v): [string, VariableSelection] =>
+            v.type === 'custom'
+              ? [
+                  v.name,
+                  {
+                    multi: false,
+                    includeAll: false,
+                    options: [],
+                    selected: [v.options![0]!.value],
+                  },
+                ]
+              : [
+                  v.name,
+                  {
+                    multi: true,
+                    includeAll: true,
+                    allValue: v.allValue!,
+                    options: options(v.name),
+                    selected: selected(v.name),
+                  },
+                ],
+          ),
+        ),
+      });
+      const statements = (ctx: InterpolationContext) => [
+        ...json.templating.list
+          .filter((v) => v.type === 'query')
+          .map((v) => interpolate(v.query!, ctx, dialectOf(v.datasource!.uid!))),
+        ...panels.flatMap((p) =>
+          (p.targets ?? []).map((t) =>
+            interpolate(t.query ?? t.rawSql!, ctx, dialectOf(p.datasource!.uid!)),
+          ),
+        ),
+      ];
+
+      it('All over 100,000 devices: no statement lists the options', () => {
+        for (const statement of statements(context(() => '$__all'))) {
+          expect(statement.length).toBeLessThan(4_000);
+          expect(statement).not.toMatch(/(device|site|service|instance)-\d/);
+        }
+      });
+
+      it('a selection of two: the statements that filter by a variable name its values', () => {
+        const two = statements(context((name) => [`${name}-7`, `${name}-99999`]));
+        expect(two.some((s) => s.includes(`-7`) && s.includes('-99999'))).toBe(true);
+        for (const statement of two) {
+          expect(statement.length).toBeLessThan(4_000);
+          expect(statement).not.toMatch(/-8\b/);
+        }
       });
     },
   );

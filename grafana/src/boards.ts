@@ -1,16 +1,24 @@
 /**
  * Every board, and everything generated from them: the dashboard JSON files Grafana provisions
- * and docs/boards.md. Pure: `npm run boards` (generate.cli.ts) writes the result, boards.spec.ts
- * checks that what is committed is exactly this.
+ * and docs/boards.md. `npm run boards` (generate.cli.ts) writes the result, boards.spec.ts checks
+ * that what is committed is exactly this. The only input besides the board definitions is the
+ * Grafana role's init script (GRAFANA_ROLE_SCRIPT), shown verbatim in the docs.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCES } from './datasources';
-import { DISPENSERS } from './boards/dispensers';
+import {
+  DEFAULT_SCHEMA_TARGET,
+  RAW_RP,
+  ROLLUP_RP,
+} from '../../apps/ingest/src/influx/influx-schema.rules';
+import { DISPENSERS, DISPENSING_KINDS } from './boards/dispensers';
+import { ALL_VALUE } from './boards/filters';
 import { FLEET_HEALTH } from './boards/fleet-health';
 import { PLATFORM } from './boards/platform';
 import { TICKETS_SLA } from './boards/tickets-sla';
 import { buildBoard } from './model';
-import { readOnlyRoleStatements } from './read-only-role';
 import type { BoardDef } from './model';
 
 export const BOARDS: readonly BoardDef[] = [FLEET_HEALTH, DISPENSERS, TICKETS_SLA, PLATFORM];
@@ -18,6 +26,9 @@ export const BOARDS: readonly BoardDef[] = [FLEET_HEALTH, DISPENSERS, TICKETS_SL
 /** Where the dashboards live, relative to the repository root. */
 export const DASHBOARDS_DIR = 'grafana/dashboards';
 export const BOARDS_DOC = 'docs/boards.md';
+/** The SQL that creates Grafana's PostgreSQL role, shown verbatim in docs/boards.md. */
+export const GRAFANA_ROLE_SCRIPT = 'deploy/postgres/initdb/orfleet-grafana.psql';
+const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -40,14 +51,17 @@ export function generatedFiles(): GeneratedFile[] {
       path: boardPath(board),
       text: `${JSON.stringify(dashboardJson(board), null, 2)}\n`,
     })),
-    { path: BOARDS_DOC, text: boardsMarkdown() },
+    {
+      path: BOARDS_DOC,
+      text: boardsMarkdown(readFileSync(path.join(ROOT, GRAFANA_ROLE_SCRIPT), 'utf8')),
+    },
   ];
 }
 
 const fence = (language: string, text: string) => `\`\`\`${language}\n${text}\n\`\`\``;
 
 /** docs/boards.md: each board's panels, the question each answers and its query. */
-export function boardsMarkdown(): string {
+export function boardsMarkdown(initScript: string): string {
   const out: string[] = [
     '# Grafana boards',
     '',
@@ -67,19 +81,47 @@ export function boardsMarkdown(): string {
     '  Credentials come from `ORFLEET_GRAFANA_*` environment variables; PostgreSQL is read as the',
     '  SELECT-only role `orfleet_grafana`, which cannot read the token and device secret hashes',
     '  (`api_token`, `device_credential`, `device.secret_sha256`): no board needs them.',
-    '- The read-only role, created by the owner of the tables (psql, `-v password=...`):',
+    '- The read-only role is created by `deploy/postgres/initdb/orfleet-grafana.psql` on the',
+    "  PostgreSQL container's first start (psql variables `owner`, `dbname`, `grafana_password`;",
+    '  `deploy/postgres/initdb/10-orfleet-grafana.sh` runs it). Every session of the role is',
+    '  read-only and no statement may run longer than 30 s. The script, as the repository has it:',
     '',
-    fence('sql', readOnlyRoleStatements('orfleet', ":'password'").join(';\n') + ';')
+    fence('sql', initScript.trimEnd())
       .split('\n')
-      .map((line) => `  ${line}`)
+      .map((line) => (line === '' ? '' : `  ${line}`))
       .join('\n'),
     '',
     '- Dashboards (`grafana/provisioning/dashboards/orfleet.yaml`): files under',
     '  `grafana/dashboards/<folder>/`, one Grafana folder per directory.',
-    '- Variables are multi-value with All. InfluxQL matches them as regexes (`"site" =~ /^$site$/`),',
-    '  SQL as lists (`site_id IN ($site)`). Time-dependent SQL reads the end of the time range',
-    '  (`$__timeTo()`), which is now unless you look back. The Platform board filters by service',
-    "  and instance instead of site, kind and device: the services' metrics carry neither.",
+    `- Variables are multi-value with All. All is sent as a custom all value, \`${ALL_VALUE}\` (the`,
+    `  Dispensers board's kind: its ${DISPENSING_KINDS.length} kinds as a regex), never as the list of every option, which for`,
+    '  a hospital group would put 100,000 device ids into each query. Grafana inserts a custom all',
+    '  value as it is, unescaped and unquoted, in every format but `text` and `percentencode`',
+    '  (Grafana 12, "Custom all value"), so each filter is written for both cases:',
+    '  - InfluxQL matches a regex: `"site" =~ /^$site$/` is `/^(st-anne|st-luke)$/` for a',
+    '    selection (Grafana escapes each value) and `/^.*$/` for All.',
+    "  - SQL takes the selection as one string: `('${site:csv}' = '.*' OR site_id =",
+    "    ANY(string_to_array('${site:csv}', ',')))` is an index lookup for a selection and a",
+    '    constant true for All, which PostgreSQL folds away (no filter). Ids hold no comma or quote',
+    '    (`[a-z0-9-]`, libs/devices), so the `csv` format needs no escaping.',
+    '',
+    '  In the InfluxDB panels, All devices therefore means every device that reported in the range',
+    '  (one retired since included). Kind does not narrow the BLE panels (sightings carry',
+    '  no kind tag). Time-dependent SQL reads the end of the time range (`$__timeTo()`), which is',
+    '  now unless you look back. The Platform board filters by service and instance instead of',
+    "  site, kind and device: the services' metrics carry neither.",
+    '- `$resolution` (Fleet health, Dispensers): `raw` reads the raw points (retention policy',
+    `  \`${RAW_RP}\`, ${DEFAULT_SCHEMA_TARGET.rawRetention} by default), \`1m\` the 1-minute means the ingest's continuous query writes into`,
+    `  \`${ROLLUP_RP}\` (${DEFAULT_SCHEMA_TARGET.rollupRetention}, fields renamed \`mean_<field>\`). Ranges beyond the raw retention need`,
+    '  `1m`. The panels that follow it name their field by a regex matching both',
+    '  (`mean(/^(mean_)?motor_current_ma$/)`), so InfluxDB names the column after the field it',
+    '  matched; the legend shows the device either way. Panels whose answer a 1-minute mean',
+    '  would change (states, counts, counters, doors) always read the raw points.',
+    '- Cost: the longest heartbeat gap (`elapsed()`) reads every heartbeat of the chosen devices in',
+    '  the range on each refresh, e.g. 100,000 devices beating every 30 s over 24 h are 288 million',
+    '  points. At `1m` it reads at most one point a device and minute (144 million for 100,000',
+    '  devices a day, gaps then to the minute); narrow the site or devices, or shorten the range,',
+    '  for a fleet that size.',
     "- Platform metrics: the ingest scrapes the broker's, the API's and its own `/metrics` and writes",
     '  them to InfluxDB (measurement `orfleet_self`), so no Prometheus server is needed. Counters are',
     '  read as per-second rates or increases per instance (restarts reset them); histograms as the',
@@ -101,7 +143,9 @@ export function boardsMarkdown(): string {
     );
     for (const variable of board.variables) {
       out.push(
-        `- \`$${variable.name}\` (${DATASOURCES[variable.datasource].uid}): \`${variable.query}\``,
+        variable.type === 'custom'
+          ? `- \`$${variable.name}\` (custom; ${variable.options.map((o) => `${o.text} = \`${o.value}\``).join(', ')}): ${variable.description}`
+          : `- \`$${variable.name}\` (${DATASOURCES[variable.datasource].uid}, All = \`${variable.allValue}\`): \`${variable.query}\``,
       );
     }
     out.push('');

@@ -61,6 +61,53 @@ describe('formatVariable', () => {
     expect(formatVariable('v', variable, dialect as 'influxql' | 'sql')).toBe(expected);
   });
 
+  describe('a custom all value: inserted as it is, never escaped nor quoted', () => {
+    const all = (allValue: string) => ({ ...multi('$__all'), allValue });
+    it.each<[string | undefined, 'influxql' | 'sql', string, string]>([
+      [undefined, 'influxql', '.*', '.*'],
+      [undefined, 'sql', '.*', '.*'],
+      ['regex', 'influxql', '.*', '.*'],
+      ['csv', 'sql', '.*', '.*'],
+      ['sqlstring', 'sql', "it's", "it's"],
+      ['raw', 'sql', 'a|b', 'a|b'],
+      ['text', 'sql', '.*', 'All'],
+      ['percentencode', 'influxql', '.* x', '.*%20x'],
+    ])('format %s, %s: %j → %j', (format, dialect, allValue, expected) => {
+      expect(formatVariable('v', all(allValue), dialect, format)).toBe(expected);
+    });
+
+    it('whatever the options (property): the statement is the same at 1 or 100,000 of them', () => {
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,8}$/), { maxLength: 50 }),
+          (options) => {
+            const v = { ...multi('$__all', options), allValue: '.*' };
+            expect(formatVariable('v', v, 'influxql')).toBe('.*');
+            expect(formatVariable('v', v, 'sql', 'csv')).toBe('.*');
+          },
+        ),
+      );
+    });
+  });
+
+  it.each<[string, string[], string]>([
+    ['regex', ['v1.2', 'a/b'], '(v1\\.2|a\\/b)'],
+    ['regex', ['gd-1'], 'gd-1'],
+    ['csv', ['gd-1', 'sd-1'], 'gd-1,sd-1'],
+    ['raw', ['gd-1', 'sd-1'], 'gd-1,sd-1'],
+    ['sqlstring', ["o'brien", 'x'], "'o''brien','x'"],
+    ['text', ['gd-1', 'sd-1'], 'gd-1 + sd-1'],
+    ['percentencode', ['a b', 'c'], 'a%20b%2Cc'],
+  ])('a selection in format %s: %j → %s', (format, selected, expected) => {
+    expect(formatVariable('v', multi(selected, selected), 'sql', format)).toBe(expected);
+  });
+
+  it('refuses a format it does not model', () => {
+    expect(() => formatVariable('v', multi(['a']), 'sql', 'lucene')).toThrow(
+      expect.objectContaining({ code: 'FORMAT_UNKNOWN' }) as Error,
+    );
+  });
+
   it('refuses an empty choice and All without includeAll', () => {
     expect(() => formatVariable('site', multi([]), 'sql')).toThrow(InterpolationError);
     expect(() => formatVariable('site', multi('$__all', []), 'sql')).toThrow(/no value chosen/);
@@ -113,6 +160,29 @@ describe('interpolate, InfluxQL', () => {
   ])('refuses %s, never leaving it in the statement', (_what, query, code) => {
     expect(() => interpolate(query, ctx(), 'influxql')).toThrow(
       expect.objectContaining({ code }) as Error,
+    );
+  });
+});
+
+describe("interpolate, the boards' All patterns", () => {
+  const vars = (selected: VariableSelection['selected']) => ({
+    device: { ...multi(selected, ['gd-1', 'sd-1']), allValue: '.*' },
+  });
+  it('InfluxQL: All matches every tag value, a selection only its own', () => {
+    const query = '"device" =~ /^$device$/';
+    expect(interpolate(query, ctx(vars('$__all')), 'influxql')).toBe('"device" =~ /^.*$/');
+    expect(interpolate(query, ctx(vars(['gd-1', 'sd-1'])), 'influxql')).toBe(
+      '"device" =~ /^(gd-1|sd-1)$/',
+    );
+  });
+
+  it('SQL: All is a constant true, a selection an array of its values', () => {
+    const query = "('${device:csv}' = '.*' OR d.id = ANY(string_to_array('${device:csv}', ',')))";
+    expect(interpolate(query, ctx(vars('$__all')), 'sql')).toBe(
+      "('.*' = '.*' OR d.id = ANY(string_to_array('.*', ',')))",
+    );
+    expect(interpolate(query, ctx(vars(['gd-1', 'sd-1'])), 'sql')).toBe(
+      "('gd-1,sd-1' = '.*' OR d.id = ANY(string_to_array('gd-1,sd-1', ',')))",
     );
   });
 });

@@ -6,7 +6,10 @@
  *
  * Sources: Grafana's InfluxDB datasource (`interpolateQueryExpr`, `$timeFilter` as
  * `time >= <ms>ms and time <= <ms>ms`), its SQL datasources (`$__timeFilter`, `$__timeGroup`,
- * quoting of multi-value variables) and the global variables page (`$__interval`, `$__range_s`).
+ * quoting of multi-value variables), the global variables page (`$__interval`, `$__range_s`),
+ * the variable syntax page (`${name:format}`) and its template service (`TemplateSrv.replace`): a
+ * custom all value is inserted as it is, never escaped nor formatted, in every format but `text`
+ * (which writes "All") and `percentencode` (which percent-encodes it).
  */
 
 export type QueryDialect = 'influxql' | 'sql';
@@ -38,7 +41,8 @@ export class InterpolationError extends Error {
       | 'VARIABLE_EMPTY'
       | 'MACRO_UNKNOWN'
       | 'MACRO_ARGUMENTS'
-      | 'INTERVAL_INVALID',
+      | 'INTERVAL_INVALID'
+      | 'FORMAT_UNKNOWN',
     message: string,
   ) {
     super(message);
@@ -136,16 +140,69 @@ function chosen(name: string, v: VariableSelection): { values: readonly string[]
   return { values: v.selected };
 }
 
-/** One variable's text in a query of `dialect`, formatted the way Grafana formats it. */
-export function formatVariable(name: string, v: VariableSelection, dialect: QueryDialect): string {
+/** The `${name:format}` formats we model, as Grafana's format registry writes a list of values. */
+export const VARIABLE_FORMATS = [
+  'regex',
+  'csv',
+  'raw',
+  'sqlstring',
+  'text',
+  'percentencode',
+] as const;
+export type VariableFormat = (typeof VARIABLE_FORMATS)[number];
+
+function isFormat(format: string): format is VariableFormat {
+  return (VARIABLE_FORMATS as readonly string[]).includes(format);
+}
+
+function applyFormat(values: readonly string[], format: VariableFormat): string {
+  switch (format) {
+    case 'regex': {
+      const escaped = values.map(escapeRegex);
+      return escaped.length === 1 ? escaped[0]! : `(${escaped.join('|')})`;
+    }
+    case 'csv':
+    case 'raw':
+      return values.join(',');
+    case 'sqlstring':
+      return values.map(quoteLiteral).join(',');
+    case 'text':
+      return values.join(' + ');
+    case 'percentencode':
+      return encodeURIComponent(values.join(','));
+  }
+}
+
+/**
+ * One variable's text in a query of `dialect`, formatted the way Grafana formats it: with the
+ * datasource's own formatting (InfluxDB: regex, PostgreSQL: quoted list) unless `format` is given.
+ */
+export function formatVariable(
+  name: string,
+  v: VariableSelection,
+  dialect: QueryDialect,
+  format?: string,
+): string {
+  if (format !== undefined && !isFormat(format)) {
+    throw new InterpolationError(
+      'FORMAT_UNKNOWN',
+      `\${${name}:${format}}: not one of ${VARIABLE_FORMATS.join(', ')}`,
+    );
+  }
   const { values, raw } = chosen(name, v);
-  if (raw !== undefined) return raw; // a custom all value goes in verbatim
+  if (raw !== undefined) {
+    // a custom all value goes in verbatim, whatever the format, but for these two
+    if (format === 'text') return 'All';
+    if (format === 'percentencode') return encodeURIComponent(raw);
+    return raw;
+  }
   if (values.length === 0) {
     throw new InterpolationError(
       'VARIABLE_EMPTY',
       `$${name}: no value chosen and no option to stand for All`,
     );
   }
+  if (format !== undefined) return applyFormat(values, format);
   if (!v.multi && !v.includeAll) return values[0]!; // plain variables are not escaped
   if (dialect === 'sql') return values.map(quoteLiteral).join(',');
   const escaped = values.map(escapeRegex);
@@ -156,13 +213,13 @@ export function formatVariable(name: string, v: VariableSelection, dialect: Quer
 export function variablesUsed(query: string): string[] {
   const names = new Set<string>();
   for (const match of query.matchAll(VARIABLE)) {
-    const name = match[1] ?? match[2] ?? match[3]!;
+    const name = match[1] ?? match[3] ?? match[4]!;
     if (!name.startsWith('__') && name !== 'timeFilter') names.add(name);
   }
   return [...names];
 }
 
-const VARIABLE = /\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g;
+const VARIABLE = /\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]|\$(\w+)/g;
 
 function builtIn(
   name: string,
@@ -197,18 +254,21 @@ export function interpolateVariables(
   ctx: InterpolationContext,
   dialect: QueryDialect,
 ): string {
-  return query.replace(VARIABLE, (whole, braced?: string, bracketed?: string, plain?: string) => {
-    const name = braced ?? bracketed ?? plain!;
-    const value = builtIn(name, ctx, dialect);
-    if (value !== undefined) return value;
-    // SQL macros ($__timeFilter(...)) are expanded afterwards
-    if (dialect === 'sql' && name.startsWith('__')) return whole;
-    const variable = ctx.variables[name];
-    if (variable === undefined) {
-      throw new InterpolationError('VARIABLE_UNDEFINED', `${whole}: no such variable or macro`);
-    }
-    return formatVariable(name, variable, dialect);
-  });
+  return query.replace(
+    VARIABLE,
+    (whole, braced?: string, format?: string, bracketed?: string, plain?: string) => {
+      const name = braced ?? bracketed ?? plain!;
+      const value = builtIn(name, ctx, dialect);
+      if (value !== undefined) return value;
+      // SQL macros ($__timeFilter(...)) are expanded afterwards
+      if (dialect === 'sql' && name.startsWith('__')) return whole;
+      const variable = ctx.variables[name];
+      if (variable === undefined) {
+        throw new InterpolationError('VARIABLE_UNDEFINED', `${whole}: no such variable or macro`);
+      }
+      return formatVariable(name, variable, dialect, format);
+    },
+  );
 }
 
 const SQL_MACRO = /\$(__\w+)\(([^)]*)\)/g;

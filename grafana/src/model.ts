@@ -5,6 +5,7 @@
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import {
+  CustomVariableBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   QueryVariableBuilder,
@@ -66,13 +67,31 @@ export interface PanelDef {
   readonly eachRow?: string;
 }
 
-export interface VariableDef {
+/** A multi-value variable with All, its options from a query. */
+export interface QueryVariableDef {
+  readonly type: 'query';
   readonly name: string;
   readonly label: string;
   readonly datasource: DatasourceKey;
   /** Returns the options; may use the variables defined before it. */
   readonly query: string;
+  /**
+   * What All sends (Grafana's custom all value, inserted as it is): never the list of every
+   * option, which at a hospital group's scale is 100,000 devices.
+   */
+  readonly allValue: string;
 }
+
+/** A single-value variable with fixed options (text shown, value sent unescaped). */
+export interface CustomVariableDef {
+  readonly type: 'custom';
+  readonly name: string;
+  readonly label: string;
+  readonly description: string;
+  readonly options: readonly { readonly text: string; readonly value: string }[];
+}
+
+export type VariableDef = QueryVariableDef | CustomVariableDef;
 
 export interface RowDef {
   readonly title: string;
@@ -172,7 +191,20 @@ function buildPanel(def: PanelDef): AnyPanelBuilder {
   return panel;
 }
 
-function buildVariable(def: VariableDef): QueryVariableBuilder {
+function buildVariable(def: VariableDef): QueryVariableBuilder | CustomVariableBuilder {
+  if (def.type === 'custom') {
+    const [first] = def.options;
+    if (first === undefined) throw new Error(`variable ${def.name}: no options`);
+    return new CustomVariableBuilder(def.name)
+      .label(def.label)
+      .description(def.description)
+      .values(def.options.map((o) => `${o.text} : ${o.value}`).join(','))
+      .options(def.options.map((o, i) => ({ selected: i === 0, text: o.text, value: o.value })))
+      .current({ selected: true, text: first.text, value: first.value })
+      .multi(false)
+      .includeAll(false)
+      .allowCustomValue(false);
+  }
   const ds = DATASOURCES[def.datasource];
   return new QueryVariableBuilder(def.name)
     .label(def.label)
@@ -183,6 +215,7 @@ function buildVariable(def: VariableDef): QueryVariableBuilder {
     .sort(VariableSort.AlphabeticalAsc)
     .multi(true)
     .includeAll(true)
+    .allValue(def.allValue)
     .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 

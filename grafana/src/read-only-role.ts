@@ -3,10 +3,21 @@ import { GRAFANA_ROLE, hideSecretsStatements } from '../../apps/api/src/database
 export { GRAFANA_ROLE };
 
 /**
+ * The role's session settings, as deploy/postgres/initdb/orfleet-grafana.psql sets them (checked
+ * verbatim by boards.spec.ts): every session read-only, no panel query holding the database for
+ * long.
+ */
+export const ROLE_SETTINGS: readonly string[] = [
+  `ALTER ROLE ${GRAFANA_ROLE} SET default_transaction_read_only = on`,
+  `ALTER ROLE ${GRAFANA_ROLE} SET statement_timeout = '30s'`,
+];
+
+/**
  * The PostgreSQL role Grafana reads as: it may log in and SELECT, nothing else, and not the
  * token and device secret hashes. Run by the owner of the tables (the role the API migrates as),
  * so tables added by later migrations are readable too (default privileges). The board proofs
- * create it the same way.
+ * create it this way; deployments with deploy/postgres/initdb/orfleet-grafana.psql (shown in
+ * docs/boards.md), which has the same settings and grants.
  *
  * `password` is an SQL expression: a literal in tests, `:'password'` for psql.
  */
@@ -18,6 +29,7 @@ export function readOnlyRoleStatements(database: string, password: string): stri
   END IF;
 END $$`,
     `ALTER ROLE ${GRAFANA_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
+    ...ROLE_SETTINGS,
     `GRANT CONNECT ON DATABASE ${database} TO ${GRAFANA_ROLE}`,
     `GRANT USAGE ON SCHEMA public TO ${GRAFANA_ROLE}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GRAFANA_ROLE}`,

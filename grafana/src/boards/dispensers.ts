@@ -1,7 +1,12 @@
 import { DEVICE_CATALOG, DEVICE_KINDS, MOTOR_STATES } from '@orfleet/devices';
 import { MappingType } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { BoardDef } from '../model';
-import { INFLUX_DEVICE_FILTER, telemetryVariables } from './filters';
+import {
+  INFLUX_DEVICE_FILTER,
+  RESOLUTION_VARIABLE,
+  atResolution,
+  telemetryVariables,
+} from './filters';
 
 /** Dispensers, recyclers and changing cabinets: the kinds that report a motor or stock. */
 export const DISPENSING_KINDS = DEVICE_KINDS.filter((kind) =>
@@ -18,6 +23,8 @@ const MOTOR_COLOURS: Readonly<Record<(typeof MOTOR_STATES)[number], string>> = {
 };
 
 const WHERE = `${INFLUX_DEVICE_FILTER} AND $timeFilter`;
+const CURRENT = atResolution('telemetry', 'motor_current_ma');
+const STOCK = atResolution('telemetry', 'stock_level');
 
 export const DISPENSERS: BoardDef = {
   uid: 'orfleet-dispensers',
@@ -29,7 +36,7 @@ export const DISPENSERS: BoardDef = {
   tags: ['orfleet', 'fleet', 'dispensers'],
   time: { from: 'now-24h', to: 'now' },
   refresh: '1m',
-  variables: telemetryVariables(DISPENSING_KINDS),
+  variables: [...telemetryVariables(DISPENSING_KINDS), RESOLUTION_VARIABLE],
   rows: [
     {
       title: 'Motors',
@@ -62,12 +69,13 @@ export const DISPENSERS: BoardDef = {
         },
         {
           title: 'Motor current',
-          question: 'Is a motor drawing more current than usual (wear, jam building up)?',
+          question:
+            'Is a motor drawing more current than usual (wear, jam building up)? Follows $resolution.',
           kind: 'timeseries',
           datasource: 'influx',
           queries: [
             {
-              text: `SELECT mean("motor_current_ma") FROM "telemetry" WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`,
+              text: `SELECT mean(${CURRENT.field}) FROM ${CURRENT.from} WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`,
               format: 'time_series',
               alias: '$tag_device',
             },
@@ -121,12 +129,13 @@ export const DISPENSERS: BoardDef = {
       panels: [
         {
           title: 'Stock level',
-          question: 'How many items are left in each dispenser and cabinet?',
+          question:
+            'How many items are left in each dispenser and cabinet? Follows $resolution (1m: the minute’s mean).',
           kind: 'timeseries',
           datasource: 'influx',
           queries: [
             {
-              text: `SELECT last("stock_level") FROM "telemetry" WHERE ${WHERE} GROUP BY time($__interval), "device" fill(previous)`,
+              text: `SELECT last(${STOCK.field}) FROM ${STOCK.from} WHERE ${WHERE} GROUP BY time($__interval), "device" fill(previous)`,
               format: 'time_series',
               alias: '$tag_device',
             },

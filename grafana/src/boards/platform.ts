@@ -1,3 +1,4 @@
+import { ALL_VALUE } from './filters';
 import type { BoardDef, PanelDef, QueryDef } from '../model';
 
 /**
@@ -67,16 +68,20 @@ export const PLATFORM: BoardDef = {
   refresh: '30s',
   variables: [
     {
+      type: 'query',
       name: 'service',
       label: 'Service',
       datasource: 'influx',
       query: `SHOW TAG VALUES FROM "${SELF_MEASUREMENT}" WITH KEY = "service"`,
+      allValue: ALL_VALUE,
     },
     {
+      type: 'query',
       name: 'instance',
       label: 'Instance',
       datasource: 'influx',
       query: `SHOW TAG VALUES FROM "${SELF_MEASUREMENT}" WITH KEY = "instance" WHERE "service" =~ /^$service$/`,
+      allValue: ALL_VALUE,
     },
   ],
   rows: [

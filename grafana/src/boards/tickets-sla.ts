@@ -2,16 +2,16 @@ import { CONTRACT_POLICY, MILESTONE_CODES, SEVERITIES } from '@orfleet/sla';
 import type { MilestoneDef, Severity } from '@orfleet/sla';
 import { FINAL_STATUSES } from '../../../apps/api/src/tickets/ticket-events.rules';
 import type { BoardDef } from '../model';
-import { registryVariables, sqlList } from './filters';
+import { registryVariables, sqlChosen, sqlIn, sqlList } from './filters';
 
 // contract: remote-resolution rate target 90 % (libs/sla reports.ts remoteResolutionByMonth)
 export const REMOTE_RESOLUTION_TARGET = 0.9;
 
 /**
- * Tickets in the chosen sites; a ticket on a device must be on a chosen device (site-level
- * tickets have none and follow the site filter alone).
+ * Tickets in the chosen sites; a ticket on a device must be on a chosen device of a chosen kind
+ * (site-level tickets have none and follow the site filter alone).
  */
-const TICKET_FILTER = `t.site_id IN ($site) AND (t.device_id IS NULL OR t.device_id IN ($device))`;
+const TICKET_FILTER = `${sqlIn('t.site_id', 'site')} AND (t.device_id IS NULL OR (${sqlIn('t.device_id', 'device')} AND ${sqlChosen('kind', (kinds) => `EXISTS (SELECT 1 FROM device k WHERE k.id = t.device_id AND k.kind = ANY(${kinds}))`)}))`;
 
 function duration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
