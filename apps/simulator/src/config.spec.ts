@@ -93,6 +93,37 @@ describe('parseCli', () => {
     });
   });
 
+  it('refuses times beyond what its timers can wait for (they would fire at once)', () => {
+    const result = parseCli(
+      [
+        '--scenario',
+        's.yaml',
+        '--duration',
+        '600h',
+        '--until',
+        '2026-04-02T08:00:00Z',
+        '--fault',
+        '597h kill gd-1',
+      ],
+      {},
+      now,
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        '--duration: "600h" is longer than 596h (about 24 days)',
+        '--until: 2026-04-02T08:00:00Z is more than 596h (about 24 days) ahead',
+        '--fault: "597h kill gd-1" is later than 596h (about 24 days)',
+      ],
+    });
+    const longest = parseCli(
+      ['--scenario', 's.yaml', '--duration', '596h', '--fault', '596h kill gd-1'],
+      {},
+      now,
+    );
+    expect(longest).toMatchObject({ ok: true, config: { durationMs: 596 * 3_600_000 } });
+  });
+
   it('asks for help', () =>
     expect(parseCli(['--help'], {}, now)).toEqual({ ok: false, errors: [], help: true }));
 });

@@ -1,4 +1,4 @@
-import { parseDuration } from './scenario.rules';
+import { MAX_DELAY_MS, MAX_DELAY_TEXT, parseDuration } from './scenario.rules';
 
 /**
  * The simulator's command line (and the few environment variables it falls back to), read once
@@ -109,6 +109,8 @@ export function parseCli(
   const durationMs = duration === undefined ? undefined : parseDuration(duration);
   if (duration !== undefined && (durationMs === undefined || durationMs <= 0)) {
     errors.push(`--duration: "${duration}" is not a duration like 90s, 10m or 1h30m`);
+  } else if (durationMs !== undefined && durationMs > MAX_DELAY_MS) {
+    errors.push(`--duration: "${duration}" is longer than ${MAX_DELAY_TEXT}`);
   }
   const until = one('--until');
   const untilMs = until === undefined ? undefined : parseUntil(until, now);
@@ -116,12 +118,18 @@ export function parseCli(
     errors.push(`--until: "${until}" is neither HH:MM nor an ISO date-time`);
   } else if (untilMs !== undefined && untilMs <= now.getTime()) {
     errors.push(`--until: ${until} is in the past`);
+  } else if (untilMs !== undefined && untilMs - now.getTime() > MAX_DELAY_MS) {
+    errors.push(`--until: ${until} is more than ${MAX_DELAY_TEXT} ahead`);
   }
   const faults = (values.get('--fault') ?? []).flatMap((spec) => {
     const [at = '', ...rest] = spec.trim().split(/\s+/);
     const atMs = parseDuration(at);
     if (atMs === undefined || rest.length === 0) {
       errors.push(`--fault: "${spec}" is not "<at> <command>", e.g. "1m motor-stall gd-1"`);
+      return [];
+    }
+    if (atMs > MAX_DELAY_MS) {
+      errors.push(`--fault: "${spec}" is later than ${MAX_DELAY_TEXT}`);
       return [];
     }
     return [{ atMs, command: rest.join(' ') }];

@@ -55,6 +55,7 @@ describe('validateScenario', () => {
         { at: 'soon', inject: 'motor_stall', device: 'x' },
         { at: '1m', inject: 'explode', device: 'x' },
         { at: '1m', inject: 'skew', device: 'x' },
+        { at: '600h', inject: 'kill', device: 'x' },
       ],
     });
     expect(result.ok).toBe(false);
@@ -72,6 +73,8 @@ describe('validateScenario', () => {
         expect.stringMatching(/^faults\[0\]\.at: expected a duration/),
         expect.stringMatching(/^faults\[1\]\.inject: expected one of kill, kill_station/),
         expect.stringMatching(/^faults\[2\]\.seconds: skew needs whole seconds/),
+        // Node's timers would fire it at once
+        'faults[3].at: at most 596h (about 24 days), got "600h"',
       ]),
     );
   });

@@ -93,6 +93,13 @@ export const INJECT_NAMES = {
 /** Longest site id: device ids are `{site}-{code}-…` and must stay within 63 characters. */
 export const MAX_SITE_ID_LENGTH = 40;
 
+/**
+ * Longest delay the simulator can wait for (Node's timers: a longer one fires at once): about
+ * 596 h, 24.8 days. Durations, end times and fault times beyond it are refused.
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+export const MAX_DELAY_TEXT = '596h (about 24 days)';
+
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 
 /** `90s`, `1m`, `1m30s`, `2h`, `500ms`, or a bare number of seconds → milliseconds. */
@@ -363,6 +370,8 @@ function checkFault(c: Checker, path: string, v: unknown): ScriptedFault | undef
     typeof atRaw === 'string' || typeof atRaw === 'number' ? parseDuration(atRaw) : undefined;
   if (atMs === undefined)
     c.fail(`${path}.at`, `expected a duration like 90s, 1m or 1m30s, got ${show(atRaw)}`);
+  else if (atMs > MAX_DELAY_MS)
+    c.fail(`${path}.at`, `at most ${MAX_DELAY_TEXT}, got ${show(atRaw)}`);
   const names = Object.keys(INJECT_NAMES) as (keyof typeof INJECT_NAMES)[];
   const inject = c.oneOf(`${path}.inject`, o['inject'], names);
   const targetKey =

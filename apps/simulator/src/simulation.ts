@@ -107,7 +107,15 @@ export class Simulation {
       );
     }
     const every = options.progressMs ?? 5_000;
-    simulation.timers.push(setInterval(() => void simulation.progress(), every));
+    simulation.timers.push(
+      setInterval(() => {
+        simulation
+          .progress()
+          .catch((error: unknown) =>
+            log(`progress: ${error instanceof Error ? error.message : String(error)}`),
+          );
+      }, every),
+    );
     log(
       `connecting ${runner.stats().mqttDevices} device sessions to ${options.mqttUrl}; type help for fault commands`,
     );
@@ -154,8 +162,14 @@ export class Simulation {
       this.log(progressLine(this.previous, sample));
       this.previous = sample;
       for (const id of fresh.slice(0, TICKETS_SHOWN_PER_POLL)) {
-        const detail = await this.api.request<TicketDetail>('GET', `/api/v1/tickets/${id}`);
-        if (detail.status === 200) for (const line of describeTicket(detail.body)) this.log(line);
+        try {
+          const detail = await this.api.request<TicketDetail>('GET', `/api/v1/tickets/${id}`);
+          if (detail.status === 200) for (const line of describeTicket(detail.body)) this.log(line);
+        } catch (error) {
+          // the API went away between the list and the detail: said, never an unhandled
+          // rejection (which would end the process from its progress timer)
+          this.log(`ticket ${id}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
       if (fresh.length > TICKETS_SHOWN_PER_POLL) {
         this.log(

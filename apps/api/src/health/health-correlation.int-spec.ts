@@ -109,4 +109,46 @@ describe('health rules: correlation and restarts (real broker, API, PostgreSQL)'
     expect(opened[0]?.created_at.getTime()).toBeGreaterThanOrEqual(startedAt + 4_000 + 7_000);
     world.stopped.delete('gd-4');
   }, 120_000);
+
+  it('a site ticket still open through a restart of the loop: the site heard again is noted on it, no device ticket', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // everyone heard again
+    const before = (await world.tickets()).length;
+    const dark = range(10, (i) => `lk-${i + 10}`);
+    for (const id of dark) world.stopped.add(id);
+    await until('the silent devices missing under the site ticket', async () => {
+      const rows = await world.registry.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM device_health WHERE device_id = ANY($1) AND state = 'missing'`,
+        [dark],
+      );
+      const open = (await world.tickets()).some(
+        (t) => t.fingerprint === 'site:st-luke' && t.status === 'new',
+      );
+      return rows[0]?.n === dark.length && open;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // the window has closed
+    const siteTicket =
+      (await world.tickets()).find((t) => t.fingerprint === 'site:st-luke' && t.status === 'new')
+        ?.id ?? '';
+    const recoveries = async () =>
+      (
+        await world.registry.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ticket_event
+            WHERE ticket_id = $1 AND type = 'note' AND payload->>'text' LIKE 'recovery observed%'`,
+          [siteTicket],
+        )
+      )[0]?.n ?? 0;
+    const notedBefore = await recoveries();
+    await world.stopRules(); // the snapshot says missing; the site ticket stays open
+    await world.startRules();
+    for (const id of dark) world.stopped.delete(id);
+    await until(
+      'the recovery noted on the site ticket',
+      async () => (await recoveries()) > notedBefore,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // nothing else comes
+    expect(await recoveries()).toBe(notedBefore + 1);
+    // at most the site ticket (when no earlier test opened it), never a device ticket
+    const opened = (await world.tickets()).slice(before).map((t) => t.fingerprint);
+    expect(opened.filter((f) => f !== 'site:st-luke')).toEqual([]);
+  }, 120_000);
 });

@@ -543,6 +543,54 @@ describe('HealthEngine: state for the snapshot and restarts', () => {
     expect(opened[0]?.at).toBeLessThanOrEqual(start + 150 * S + 1_250);
   });
 
+  it('a site storm still open at the start: its devices rejoin it, the last one heard again notes the recovery on the site ticket, a device going silent meanwhile is listed there', () => {
+    const fleet = dispensers(20);
+    const down = fleet.slice(0, 12).map((d) => d.id);
+    const restored = new Map(
+      fleet.map((d, i) => [
+        d.id,
+        i < 12
+          ? {
+              lastSeenAt: T0 - 600 * S,
+              state: 'missing' as const,
+              ticketOpen: true,
+              siteTicketOpen: true,
+            }
+          : { lastSeenAt: T0 - 10 * S, state: 'ok' as const },
+      ]),
+    );
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, fleet, T0, restored);
+    const actions: HealthAction[] = [];
+    // the 8 devices still up beat every 30 s, but gd-20, silent from the start
+    for (let t = T0; t <= T0 + 300 * S; t += 250) {
+      if (t % (30 * S) === 0) {
+        for (const d of fleet.slice(12, 19)) engine.message(d.id, t);
+      }
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    expect(actions).toEqual([
+      expect.objectContaining({
+        kind: 'annotate',
+        fingerprint: 'site:st-anne',
+        evidence: { devices: ['gd-20'] },
+      }),
+    ]);
+    actions.length = 0;
+    const back = T0 + 301 * S;
+    for (const [i, id] of [...down, 'gd-20'].entries()) engine.message(id, back + i * S);
+    engine.tick(back + 20 * S);
+    actions.push(...engine.takeActions());
+    expect(actions).toEqual([
+      expect.objectContaining({
+        kind: 'recovered',
+        fingerprint: 'site:st-anne',
+        siteId: 'st-anne',
+      }),
+    ]);
+    expect(actions[0]?.at).toBe(back + 12 * S);
+  });
+
   it('started during a broker outage (the fleet heard before, nothing since): one platform ticket, no device ticket, a full span for everyone once data flows', () => {
     const fleet = dispensers(20);
     const restored = new Map(

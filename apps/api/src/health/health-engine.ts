@@ -167,6 +167,12 @@ export interface RestoredHealth {
    * the warm-up. Unset: taken as covered.
    */
   readonly ticketOpen?: boolean;
+  /**
+   * For a device restored `missing`: the open ticket covering it is its site's (a site storm),
+   * not its own. It rejoins that storm, so its recovery (the last one's) is noted on the site
+   * ticket, and more devices of the site going silent are listed there.
+   */
+  readonly siteTicketOpen?: boolean;
 }
 
 export interface HealthSnapshotRow {
@@ -328,7 +334,15 @@ export class HealthEngine {
     }
     this.stateSince.push(this.startedAt);
     this.retired.push(false);
-    this.inStorm.push(false);
+    this.inStorm.push(wasMissing && restored?.siteTicketOpen === true);
+    if (this.inStorm[slot]) {
+      const storm = this.storms.get(device.siteId) ?? {
+        outstanding: new Set<number>(),
+        openedAt: this.startedAt,
+      };
+      storm.outstanding.add(slot);
+      this.storms.set(device.siteId, storm);
+    }
     this.motorBad.push(0);
     this.batteryLow.push(false);
     this.stockEmpty.push(false);

@@ -163,11 +163,13 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     );
     const siteOf = new Map(registry.devices.map((d) => [d.id, d.siteId]));
     for (const row of await this.snapshots.loadAll()) {
+      const own = open.has(`missing:${row.deviceId}`);
+      const site = !own && open.has(`site:${siteOf.get(row.deviceId) ?? ''}`);
       restored.set(row.deviceId, {
         lastSeenAt: row.lastSeenAt,
         state: row.state,
-        ticketOpen:
-          open.has(`missing:${row.deviceId}`) || open.has(`site:${siteOf.get(row.deviceId) ?? ''}`),
+        ticketOpen: own || site,
+        siteTicketOpen: site,
       });
     }
     this.windows = await this.maintenance.activeWindows(new Date(now));
