@@ -38,6 +38,8 @@ export class Platform {
   private child: ChildProcess | undefined;
   private exited: Promise<Exit> | undefined;
   private log = '';
+  /** The launcher and the processes seen under it: pid to start time (/proc stat field 22). */
+  private readonly recorded = new Map<number, string>();
 
   private constructor(
     readonly dir: string,
@@ -134,6 +136,8 @@ export class Platform {
         'the API, the broker and the ingest to answer /readyz',
         async () => {
           if (this.child !== child) throw new Error('the launcher exited before it was ready');
+          // known while they run, so a failure here leaves no orphan behind dispose()
+          this.record(child.pid);
           return (
             (await ready(`${this.apiUrl}/readyz`)) &&
             (await ready(`http://127.0.0.1:${this.ports.brokerOps}/readyz`)) &&
@@ -149,11 +153,15 @@ export class Platform {
     }
   }
 
-  /** Ctrl-C: SIGINT to the launcher, and its exit (bounded: a hang is killed and reported). */
+  /**
+   * Ctrl-C: SIGINT to the launcher, and its exit (bounded). A hang is reported after the launcher
+   * and every process it started are killed and gone, so nothing outlives the failure.
+   */
   async stop(timeoutMs = 90_000): Promise<Exit> {
     const child = this.child;
     const exited = this.exited;
     if (child === undefined || exited === undefined) throw new Error('the platform is not running');
+    this.record(child.pid);
     const family = descendants(child.pid ?? 0);
     child.kill('SIGINT');
     let timer: NodeJS.Timeout | undefined;
@@ -163,8 +171,8 @@ export class Platform {
     const result = await Promise.race([exited, hung]);
     clearTimeout(timer);
     if (result === 'hung') {
-      child.kill('SIGKILL');
-      await exited;
+      this.record(child.pid);
+      await this.killRecorded();
       throw new Error(`the launcher ignored SIGINT for ${timeoutMs} ms:\n${this.tail()}`);
     }
     return { ...result, leftovers: family.filter(alive) };
@@ -189,12 +197,14 @@ export class Platform {
 
   /**
    * After a failed test: stops whatever still runs (SIGTERM to the launcher, which stops its
-   * services; after 30 s SIGKILL to it and every process under it), then removes the data.
+   * services; after 30 s SIGKILL to it), then SIGKILLs every process ever seen under it that
+   * still runs (a stop that hung, services the launcher left behind) and waits until they are
+   * gone, and only then removes the data.
    */
   async dispose(): Promise<void> {
     const child = this.child;
     if (child?.pid !== undefined) {
-      const family = [...descendants(child.pid), child.pid];
+      this.record(child.pid);
       child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const late = await Promise.race([
@@ -202,16 +212,43 @@ export class Platform {
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 30_000))),
       ]);
       clearTimeout(timer);
-      for (const pid of late ? family : []) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await this.exited;
+      if (late) this.record(child.pid);
     }
+    await this.killRecorded();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Adds the launcher and every process now under it to the tree `killRecorded` ends. */
+  private record(pid: number | undefined): void {
+    if (pid === undefined) return;
+    for (const p of [pid, ...descendants(pid)]) {
+      const started = startTime(p);
+      if (started !== undefined) this.recorded.set(p, started);
+    }
+  }
+
+  /**
+   * SIGKILL to every recorded process still running (the same process: its pid and start time
+   * match, so a reused pid is never touched), then waits for the launcher's exit and for each of
+   * them to be gone.
+   */
+  private async killRecorded(): Promise<void> {
+    const same = (pid: number) => alive(pid) && startTime(pid) === this.recorded.get(pid);
+    const running = [...this.recorded.keys()].filter(same);
+    for (const pid of running) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await this.exited;
+    await until(
+      `processes ${running.join(', ')} to be gone after SIGKILL`,
+      () => running.every((pid) => !same(pid)),
+      30_000,
+    );
+    this.recorded.clear();
   }
 }
 
@@ -221,6 +258,17 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** When the process started (clock ticks since boot), to tell it from a later one on its pid. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after "(comm)": state is field 3, starttime field 22
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FAULT_CATALOG, FAULT_CODES } from '@orfleet/devices';
 import type { FaultCode } from '@orfleet/devices';
+import { encodeNoticeCursor } from './notice-query.rules';
+import type { NoticeKey } from './notice-query.rules';
 
 /** A notice raised or cleared by the health rules (the engine's `notice` actions). */
 export interface NoticeEvent {
@@ -17,7 +19,15 @@ export interface NoticeFilter {
   readonly deviceId?: string | undefined;
   /** Only open (true) or only cleared (false) notices. */
   readonly open?: boolean | undefined;
+  /** The page after this row (the previous page's last). */
+  readonly after?: NoticeKey | undefined;
   readonly limit: number;
+}
+
+export interface NoticePage {
+  readonly items: DeviceNotice[];
+  /** The cursor of the next page; null on the last. */
+  readonly nextCursor: string | null;
 }
 
 export interface DeviceNotice {
@@ -102,18 +112,27 @@ export class DeviceNoticeStore {
     );
   }
 
-  /** Newest first. */
-  async list(filter: NoticeFilter): Promise<DeviceNotice[]> {
+  /**
+   * Newest first, a page at a time (keyset on opened_at DESC, id DESC). opened_at is only ever
+   * written from a JS Date here (`raise`), so the cursor's epoch ms is the stored instant exactly.
+   */
+  async list(filter: NoticeFilter): Promise<NoticePage> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
+    const add = (sql: string, ...values: unknown[]) => {
+      let clause = sql;
+      for (const value of values) {
+        params.push(value);
+        clause = clause.replace('?', `$${params.length}`);
+      }
+      where.push(clause);
     };
     if (filter.siteId !== undefined) add('site_id = ?', filter.siteId);
     if (filter.deviceId !== undefined) add('device_id = ?', filter.deviceId);
     if (filter.open !== undefined) where.push(`cleared_at IS ${filter.open ? '' : 'NOT '}NULL`);
-    params.push(filter.limit);
+    if (filter.after !== undefined)
+      add('(opened_at, id) < (?, ?::uuid)', new Date(filter.after.openedAt), filter.after.id);
+    params.push(filter.limit + 1);
     const rows = await this.dataSource.query<NoticeRow[]>(
       `SELECT id, device_id, site_id, code, opened_at, last_seen_at, count, cleared_at
          FROM device_notice
@@ -122,6 +141,15 @@ export class DeviceNoticeStore {
         LIMIT $${params.length}`,
       params,
     );
-    return rows.map(toNotice);
+    const more = rows.length > filter.limit;
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toNotice),
+      nextCursor:
+        more && last !== undefined
+          ? encodeNoticeCursor({ openedAt: last.opened_at.getTime(), id: last.id })
+          : null,
+    };
   }
 }

@@ -53,10 +53,20 @@ describe('replenishment notices (real broker, API, PostgreSQL, MQTT.js devices)'
     t.sql<{ device_id: string; count: number; cleared: boolean }>(
       `SELECT device_id, count, cleared_at IS NOT NULL AS cleared FROM device_notice ORDER BY opened_at, id`,
     );
-  const list = async (query: string, token = t.tokens.viewer) => {
-    const res = await t.request<Notice[]>('GET', `/api/v1/notices${query}`, { token });
+  const page = async (query: string, token = t.tokens.viewer) => {
+    const res = await t.request<{ items: Notice[]; nextCursor: string | null }>(
+      'GET',
+      `/api/v1/notices${query}`,
+      { token },
+    );
     expect(res.status).toBe(200);
     return res.body;
+  };
+  /** A list that fits one page. */
+  const list = async (query: string, token = t.tokens.viewer) => {
+    const { items, nextCursor } = await page(query, token);
+    expect(nextCursor).toBeNull();
+    return items;
   };
 
   it('empty stock: one open notice counting every report, never a ticket', async () => {
@@ -113,7 +123,14 @@ describe('replenishment notices (real broker, API, PostgreSQL, MQTT.js devices)'
     expect((await list('?open=true')).map((n) => n.deviceId)).toEqual(['gd-p2', 'gd-1']);
     expect((await list('?deviceId=gd-1&open=true')).map((n) => n.count)).toEqual([1]);
     expect(await list('?siteId=nowhere')).toEqual([]);
-    expect(await list('?limit=1', t.tokens.engineer)).toHaveLength(1);
+    const first = await page('?limit=1', t.tokens.engineer);
+    expect(first.items.map((n) => n.deviceId)).toEqual(['gd-p2']);
+    expect(first.nextCursor).not.toBeNull();
+    const rest = await list(`?limit=5&cursor=${first.nextCursor ?? ''}`, t.tokens.engineer);
+    expect(rest.map((n) => [n.deviceId, n.open])).toEqual([
+      ['gd-1', true],
+      ['gd-1', false],
+    ]);
     // a device clearing the code itself ends the notice too
     await send('gd-p2', 'fault', { code: 'STOCK_EMPTY', state: 'cleared' });
     await until(

@@ -2,7 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { DeviceNoticeStore } from './device-notice.store';
-import { DeviceNoticeView, ListNoticesQuery } from './notices.dto';
+import { decodeNoticeCursor } from './notice-query.rules';
+import { DeviceNoticePageView, ListNoticesQuery } from './notices.dto';
 
 @ApiTags('health')
 @ApiBearerAuth()
@@ -12,16 +13,17 @@ export class NoticesController {
 
   /**
    * Replenishment notices (a dispenser's stock empty): logistics, not repair tickets. Newest
-   * first.
+   * first, a page at a time: `nextCursor` as `cursor` gives the next page.
    */
   @Get()
   @Roles('viewer')
-  @ApiOkResponse({ type: [DeviceNoticeView] })
-  list(@Query() query: ListNoticesQuery): Promise<DeviceNoticeView[]> {
+  @ApiOkResponse({ type: DeviceNoticePageView })
+  list(@Query() query: ListNoticesQuery): Promise<DeviceNoticePageView> {
     return this.notices.list({
       siteId: query.siteId,
       deviceId: query.deviceId,
       open: query.open === undefined ? undefined : query.open === 'true',
+      after: query.cursor === undefined ? undefined : decodeNoticeCursor(query.cursor),
       limit: query.limit ?? 100,
     });
   }

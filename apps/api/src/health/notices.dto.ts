@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { ID_PATTERN } from '@orfleet/devices';
 
 const ID = new RegExp(ID_PATTERN);
@@ -23,6 +23,12 @@ export class ListNoticesQuery {
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'open: true or false' })
   open?: 'true' | 'false';
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200, { message: 'cursor: at most 200 characters' })
+  cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
@@ -50,4 +56,14 @@ export class DeviceNoticeView {
   })
   clearedAt!: string | null;
   @ApiProperty() open!: boolean;
+}
+
+export class DeviceNoticePageView {
+  @ApiProperty({ type: [DeviceNoticeView] }) items!: DeviceNoticeView[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'cursor of the next page; null on the last',
+  })
+  nextCursor!: string | null;
 }

@@ -265,17 +265,22 @@ export class ReservationsService {
     return manager.findOneByOrFail(Reservation, { id: reservation.id });
   }
 
+  /**
+   * `deliveredAt` is when the part reached the engineer: `now` when the store records it, the
+   * installation's (possibly back-dated) time when an installation implies it.
+   */
   async deliver(
     manager: EntityManager,
     reservationId: string,
     _actor: string,
     now: Date,
+    deliveredAt: Date = now,
   ): Promise<Reservation> {
     const reservation = await this.lockFor(manager, reservationId, 'deliver');
     await manager.query(
-      `UPDATE reservation SET status = 'delivered', delivered_at = $2, updated_at = $2
+      `UPDATE reservation SET status = 'delivered', delivered_at = $3, updated_at = $2
         WHERE id = $1`,
-      [reservation.id, now],
+      [reservation.id, now, deliveredAt],
     );
     return manager.findOneByOrFail(Reservation, { id: reservation.id });
   }

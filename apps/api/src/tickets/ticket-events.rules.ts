@@ -15,8 +15,19 @@ export const TICKET_STATUSES = [
   'cancelled',
 ] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
-/** Statuses that free the fingerprint (the partial unique index uses the same list). */
+/** Statuses after which nothing more happens to a ticket but a reopen. */
 export const FINAL_STATUSES: readonly TicketStatus[] = ['closed', 'cancelled'];
+/**
+ * Statuses that free the fingerprint (the partial unique index `ticket_open_fingerprint` uses
+ * the same list): `resolved` too, since the customer confirmed the repair; a new occurrence after
+ * it is a new incident, a new ticket (the health rules reopen it instead within their flap
+ * cool-down).
+ */
+export const FINGERPRINT_FREE_STATUSES: readonly TicketStatus[] = [
+  'resolved',
+  'closed',
+  'cancelled',
+];
 
 /** Events an engineer posts to `POST /tickets/:id/events`. */
 export const USER_EVENT_TYPES = [

@@ -1,4 +1,4 @@
-import { MAX_REPORT_AGE_MS, reportedNote, ticketStart } from './ticket-open.rules';
+import { MAX_REPORT_AGE_MS, parseReportedAt, reportedNote, ticketStart } from './ticket-open.rules';
 import { TicketError } from './ticket.errors';
 
 const NOW = Date.parse('2026-03-02T08:00:00.000Z');
@@ -42,6 +42,34 @@ describe('ticketStart', () => {
     const error = refusal(() => ticketStart(input, NOW));
     expect(error.code).toBe('TICKET_INVALID');
     expect(error.message).toMatch(message);
+  });
+});
+
+describe('parseReportedAt', () => {
+  it.each([
+    ['Z', '2026-03-02T07:18:00Z', '2026-03-02T07:18:00.000Z'],
+    ['lower-case z with ms', '2026-03-02T07:18:00.250z', '2026-03-02T07:18:00.250Z'],
+    ['+01:00', '2026-03-02T08:18:00+01:00', '2026-03-02T07:18:00.000Z'],
+    ['-0500', '2026-03-02T02:18:00-0500', '2026-03-02T07:18:00.000Z'],
+  ])('reads an instant with %s', (_label, iso, utc) => {
+    expect(new Date(parseReportedAt(iso)).toISOString()).toBe(utc);
+  });
+
+  it.each([
+    ['a local time', '2026-03-02T07:18:00'],
+    ['a local time with ms', '2026-03-02T07:18:00.000'],
+    ['a date alone', '2026-03-02'],
+  ])('refuses %s without an offset (400), naming the field and the fix', (_label, iso) => {
+    const error = refusal(() => parseReportedAt(iso));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toMatch(/^reportedAt: give the UTC offset or Z/);
+    expect(error.message).toContain(iso);
+  });
+
+  it('refuses an offset on something that is no instant', () => {
+    expect(refusal(() => parseReportedAt('2026-13-45T99:00:00Z')).message).toMatch(
+      /reportedAt: not a valid instant/,
+    );
   });
 });
 

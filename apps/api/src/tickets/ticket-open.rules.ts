@@ -8,6 +8,31 @@ export const MAX_REPORT_AGE_MS = 24 * 60 * 60_000;
 /** Sources whose tickets a person reports, and so may carry the time the report came in. */
 const REPORTED_BY_PEOPLE: readonly TicketSource[] = ['hotline', 'portal', 'api'];
 
+/** An ISO 8601 time of day followed by `Z` or a UTC offset (`+01:00`, `-0500`, `+01`). */
+const UTC_OFFSET = /[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * `reportedAt` as given on the wire to epoch ms. It must say its offset: a bare local time
+ * (`2026-03-02T07:18:00`) would be read in the server's time zone, which the caller cannot see,
+ * and shift every SLA clock by hours without a trace. Refused as a malformed field (400).
+ */
+export function parseReportedAt(iso: string): number {
+  if (!UTC_OFFSET.test(iso.trim())) {
+    throw new TicketError(
+      'VALIDATION_FAILED',
+      `reportedAt: give the UTC offset or Z (e.g. 2026-03-02T07:18:00Z or 2026-03-02T08:18:00+01:00), not ${JSON.stringify(iso)}`,
+    );
+  }
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) {
+    throw new TicketError(
+      'VALIDATION_FAILED',
+      `reportedAt: not a valid instant: ${JSON.stringify(iso)}`,
+    );
+  }
+  return ms;
+}
+
 /**
  * The instant a new ticket is created at, which every SLA clock counts from (contract: "counted
  * 7x24 from the ticket's creation", i.e. from when the report reached the service desk). A call

@@ -80,6 +80,12 @@ describe('a ticket reported before it was typed in (reportedAt, real PostgreSQL)
     ['more than 24 h back', { reportedAt: at(-24 * HOUR - 1_000) }, 422, /at most 24 h back/],
     ['on a health-rule ticket', { reportedAt: at(-MINUTE), source: 'health-rule' }, 422, /people/],
     ['not an ISO instant', { reportedAt: 'yesterday' }, 400, /reportedAt/],
+    [
+      'without a UTC offset',
+      { reportedAt: at(-40 * MINUTE).replace('Z', '') },
+      400,
+      /reportedAt: give the UTC offset or Z/,
+    ],
   ])('refuses a report time %s, and opens nothing', async (_label, body, status, message) => {
     const [before] = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM ticket');
     const res = await t.request<{ code: string; message: string; details?: unknown }>(

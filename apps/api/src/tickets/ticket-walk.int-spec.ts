@@ -191,10 +191,24 @@ describe('a red ticket, from the call to the closure (real PostgreSQL)', () => {
     const key = `PART_DELIVERY:${reservationId}`;
     expect(clocks(tk)[key]).toEqual(['running', at(base + 40 * MINUTE)]);
 
-    // the engineer took the part from the store and fitted it, and only says so now
-    tk = await walk(id, base + 35 * MINUTE, { type: 'parts_installed' });
+    // the engineer took the part from the store and fitted it at +35 min, and only says so
+    // at +50 min, after the delivery deadline: the delivery is dated with the installation
+    tk = await walk(id, base + 50 * MINUTE, {
+      type: 'parts_installed',
+      at: at(base + 35 * MINUTE),
+    });
     expect(clocks(tk)[key]).toEqual(['met', at(base + 40 * MINUTE)]);
-    expect(tk.reservations[0]?.status).toBe('consumed');
+    expect(tk.reservations[0]).toMatchObject({
+      status: 'consumed',
+      deliveredAt: at(base + 35 * MINUTE),
+    });
+    const [row] = await t.sql<{ delivered_at: Date; updated_at: Date }>(
+      'SELECT delivered_at, updated_at FROM reservation WHERE id = $1',
+      [reservationId],
+    );
+    expect(row?.delivered_at.toISOString()).toBe(at(base + 35 * MINUTE));
+    // the row itself changed when the installation was recorded
+    expect(row?.updated_at.toISOString()).toBe(at(base + 50 * MINUTE));
     const delivered = tk.events.filter((e) => e.type === 'part_delivered');
     expect(delivered).toEqual([
       expect.objectContaining({

@@ -14,6 +14,7 @@ import type { FastifyReply } from 'fastify';
 import { Caller, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import type { EventInput } from './ticket-events.rules';
+import { parseReportedAt } from './ticket-open.rules';
 import {
   CreateTicketDto,
   ListTicketsQuery,
@@ -58,7 +59,7 @@ export class TicketsController {
   ): Promise<OpenedTicketView> {
     const { reportedAt, ...rest } = body;
     const { ticket, created } = await this.tickets.open(
-      { ...rest, ...(reportedAt === undefined ? {} : { reportedAt: ms(reportedAt) }) },
+      { ...rest, ...(reportedAt === undefined ? {} : { reportedAt: parseReportedAt(reportedAt) }) },
       caller.actor,
     );
     void reply.status(created ? 201 : 200);

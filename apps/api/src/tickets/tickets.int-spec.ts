@@ -303,6 +303,47 @@ describe('tickets API (real PostgreSQL)', () => {
       expect(reopen.status).toBe(409);
     });
 
+    it('a resolved ticket frees its fingerprint: the next opening is a new ticket, the resolved one untouched', async () => {
+      const body = {
+        title: 'x',
+        category: 'fault',
+        severity: 'yellow',
+        siteId: 'st-anne',
+        fingerprint: 'resolved-1',
+      };
+      const open = () =>
+        t.request<TicketBody>('POST', '/api/v1/tickets', { token: t.tokens.engineer, body });
+      const first = await open();
+      expect(first).toMatchObject({ status: 201, body: { occurrences: 1 } });
+      for (const event of [
+        { type: 'acknowledge' },
+        { type: 'engage_remote' },
+        { type: 'restore', mode: 'remote' },
+        { type: 'resolve', text: 'customer confirmed' },
+      ]) {
+        await step(t, first.body.id, event);
+      }
+      const second = await open();
+      expect(second).toMatchObject({ status: 201, body: { deduplicated: false, occurrences: 1 } });
+      expect(second.body.id).not.toBe(first.body.id);
+      const third = await open();
+      expect(third).toMatchObject({
+        status: 200,
+        body: { id: second.body.id, deduplicated: true, occurrences: 2 },
+      });
+      const resolved = await t.request<TicketBody>('GET', `/api/v1/tickets/${first.body.id}`, {
+        token: t.tokens.engineer,
+      });
+      expect(resolved.body).toMatchObject({ status: 'resolved', occurrences: 1 });
+      const rows = await t.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ticket WHERE fingerprint = 'resolved-1'`,
+      );
+      expect(rows).toEqual([{ n: 2 }]);
+      // reopening the resolved one would give the fingerprint two open tickets
+      const reopen = await postEvent(t, first.body.id, { type: 'reopen' });
+      expect(reopen.status).toBe(409);
+    });
+
     it('parallel opens with one fingerprint make one ticket', async () => {
       const body = {
         title: 'x',

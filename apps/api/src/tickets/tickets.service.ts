@@ -57,7 +57,9 @@ export class TicketsService {
 
   /**
    * Opens a ticket, or, when an open ticket has the same fingerprint, counts one more occurrence
-   * on it and returns it with `created: false` (health rules call this on every firing).
+   * on it and returns it with `created: false` (health rules call this on every firing). A
+   * resolved, closed or cancelled ticket no longer holds its fingerprint (FINGERPRINT_FREE_STATUSES,
+   * the partial unique index's list): the same fingerprint after it opens a new ticket.
    */
   async open(input: OpenTicketInput, actor: string): Promise<OpenedTicket> {
     const now = this.clock.now();
@@ -80,7 +82,7 @@ export class TicketsService {
          VALUES ('T-' || $1::text || '-' || lpad(nextval('ticket_number_seq')::text, 6, '0'),
            $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, 1, 0, $15, $14, $13)
          ON CONFLICT (fingerprint) WHERE fingerprint IS NOT NULL
-           AND status NOT IN ('closed', 'cancelled')
+           AND status NOT IN ('resolved', 'closed', 'cancelled')
          DO UPDATE SET occurrences = ticket.occurrences + 1, updated_at = EXCLUDED.updated_at
          RETURNING *, (xmax = 0) AS inserted`,
           [
@@ -171,7 +173,7 @@ export class TicketsService {
     const [hit] = await queryRows<{ id: string }>(
       m,
       `UPDATE ticket SET occurrences = occurrences + 1, updated_at = $2
-        WHERE fingerprint = $1 AND status NOT IN ('closed', 'cancelled') RETURNING id`,
+        WHERE fingerprint = $1 AND status NOT IN ('resolved', 'closed', 'cancelled') RETURNING id`,
       [input.fingerprint, now],
     );
     return hit?.id;
@@ -236,7 +238,13 @@ export class TicketsService {
             if (r.status === 'reserved') {
               // a part that went in was delivered, at the latest when it was installed: record
               // it, or its PART_DELIVERY clock would run on (and breach) after the repair
-              const delivered = await this.reservations.deliver(m, r.id, actor, now);
+              const delivered = await this.reservations.deliver(
+                m,
+                r.id,
+                actor,
+                now,
+                new Date(planned.at),
+              );
               await append({
                 type: 'part_delivered',
                 at: planned.at,
