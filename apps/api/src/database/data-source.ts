@@ -21,6 +21,7 @@ import { DeviceHeartbeatOverrides1767225800000 } from './migrations/176722580000
 import { TicketFingerprintHistory1767225900000 } from './migrations/1767225900000-ticket-fingerprint-history';
 import { DeviceNotice1767226000000 } from './migrations/1767226000000-device-notice';
 import { GrafanaRoleSecrets1767226050000 } from './migrations/1767226050000-grafana-role-secrets';
+import { TicketFingerprintResolved1767226100000 } from './migrations/1767226100000-ticket-fingerprint-resolved';
 
 export const ENTITIES = [
   ApiToken,
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   TicketFingerprintHistory1767225900000,
   DeviceNotice1767226000000,
   GrafanaRoleSecrets1767226050000,
+  TicketFingerprintResolved1767226100000,
 ];
 
 export function createDataSource(url: string, poolMax: number): DataSource {

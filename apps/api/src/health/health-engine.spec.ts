@@ -5,6 +5,7 @@ import type {
   HealthDevice,
   HealthEngineConfig,
   MaintenanceLookup,
+  RestoredHealth,
 } from './health-engine';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
@@ -690,7 +691,7 @@ describe('HealthEngine: counts for the metrics', () => {
   it('counts devices by state and reports each detection lag once, within the tick', () => {
     const fleet = dispensers(20);
     const h = harness([...fleet, { id: 'gd-99', kind: 'gown_dispenser', siteId: 'st-anne' }]);
-    h.engine.removeDevice('gd-99'); // retired: not counted
+    h.engine.removeDevice('gd-99', h.now); // retired: not counted
     h.run(60 * S, beating(30));
     expect(h.engine.takeDetectionLags()).toEqual([]);
     h.run(100 * S, beating(30, new Set(['gd-3']), h.now)); // past its deadline, inside the window
@@ -768,5 +769,283 @@ describe('HealthEngine: counts for the metrics', () => {
     ],
   ])('%s', (_label, run: () => HealthEngine, expected: Partial<typeof NONE_SUPPRESSED>) => {
     expect(run().suppressed).toEqual({ ...NONE_SUPPRESSED, ...expected });
+  });
+});
+
+describe('HealthEngine: unknown BLE tags checked again', () => {
+  const tags = (n: number): HealthDevice[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `wb-${i + 1}`,
+      kind: 'wristband',
+      siteId: 'st-anne',
+    }));
+  const sorted = (actions: HealthAction[], kind: HealthAction['kind']) =>
+    actions
+      .filter((a) => a.kind === kind)
+      .map((a) => ('fingerprint' in a ? a.fingerprint : ''))
+      .sort();
+
+  /**
+   * bs-1 (sightings every 10 s) hears `heard(t)` of the tags; bs-2 hears none; 40 dispensers
+   * beat (62 devices: a site storm needs 19). Returns the engine and its actions with times.
+   */
+  function run(
+    fleetTags: HealthDevice[],
+    heard: (t: number) => readonly string[] | undefined,
+    untilS: number,
+    engine = new HealthEngine(
+      DEFAULT_HEALTH_CONFIG,
+      [
+        { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' },
+        { id: 'bs-2', kind: 'base_station', siteId: 'st-anne' },
+        ...fleetTags,
+        ...dispensers(40),
+      ],
+      T0,
+    ),
+  ) {
+    const actions: HealthAction[] = [];
+    for (let t = T0 + S; t <= T0 + untilS * S; t += S) {
+      if ((t / S) % 10 === 0) {
+        const ids = heard(t - T0);
+        if (ids !== undefined)
+          engine.sighting(
+            'bs-1',
+            ids.map((id) => ({ id })),
+            t,
+          );
+        engine.sighting('bs-2', [], t);
+      }
+      for (let i = 1; i <= 40; i++) if (beating(30)(`gd-${i}`, t)) engine.message(`gd-${i}`, t);
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    return { engine, actions };
+  }
+
+  it('a base station back without some of its tags: those go missing a full span after it, each with its own ticket; the others are ok', () => {
+    const fleet = tags(20);
+    const all = fleet.map((t) => t.id);
+    const survivors = all.slice(0, 15);
+    // bs-1 dies at 120 s with all 20 tags; back at 600 s hearing 15 of them
+    const { engine, actions } = run(
+      fleet,
+      (t) => (t < 120 * S ? all : t < 600 * S ? undefined : survivors),
+      1_200,
+    );
+    expect(sorted(actions, 'open')).toEqual(
+      ['missing:bs-1', ...all.slice(15).map((id) => `missing:${id}`)].sort(),
+    );
+    expect(sorted(actions, 'recovered')).toEqual(['missing:bs-1']);
+    for (const open of actions.filter((a) => a.kind === 'open' && a.deviceId !== 'bs-1')) {
+      // back at 600 s, a wristband's span is 300 s, then the 60 s correlation window
+      expect(open.at).toBeGreaterThanOrEqual(T0 + 960 * S);
+      expect(open.at).toBeLessThanOrEqual(T0 + 962 * S);
+    }
+    expect(survivors.every((id) => engine.stateOf(id) === 'ok')).toBe(true);
+    expect(all.slice(15).every((id) => engine.stateOf(id) === 'missing')).toBe(true);
+  });
+
+  it('the base station gone again before their new deadline: the tags stay unknown, no ticket of their own', () => {
+    const fleet = tags(20);
+    const all = fleet.map((t) => t.id);
+    // back at 600 s hearing none of them, gone again at 640 s
+    const { engine, actions } = run(
+      fleet,
+      (t) => (t < 120 * S ? all : t >= 600 * S && t < 640 * S ? [] : undefined),
+      1_300,
+    );
+    expect(sorted(actions, 'open')).toEqual(['missing:bs-1', 'missing:bs-1']);
+    expect(all.every((id) => engine.stateOf(id) === 'unknown')).toBe(true);
+  });
+
+  it('tags restored unknown at a start: unknown while a base station of their site is missing, then checked a full span after it is heard', () => {
+    const fleet = tags(5);
+    const restored = new Map<string, RestoredHealth>([
+      ['bs-1', { lastSeenAt: T0 - 900 * S, state: 'missing', ticketOpen: true }],
+      ...fleet.map(
+        (t) => [t.id, { lastSeenAt: T0 - 600 * S, state: 'unknown' }] as [string, RestoredHealth],
+      ),
+    ]);
+    const engine = new HealthEngine(
+      DEFAULT_HEALTH_CONFIG,
+      [
+        { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' },
+        { id: 'bs-2', kind: 'base_station', siteId: 'st-anne' },
+        ...fleet,
+        ...dispensers(40),
+      ],
+      T0,
+      restored,
+    );
+    // bs-1 silent past the warm-up (300 s for a wristband), back at 400 s hearing 3 of the 5
+    const { actions } = run(
+      fleet,
+      (t) => (t < 400 * S ? undefined : ['wb-1', 'wb-2', 'wb-3']),
+      900,
+      engine,
+    );
+    expect(sorted(actions, 'open')).toEqual(['missing:wb-4', 'missing:wb-5']);
+    for (const open of actions.filter((a) => a.kind === 'open')) {
+      expect(open.at).toBeGreaterThanOrEqual(T0 + 760 * S);
+    }
+    expect(engine.stateOf('wb-1')).toBe('ok');
+  });
+
+  it('a tag restored unknown whose site has no base station missing is checked after the warm-up', () => {
+    const engine = new HealthEngine(
+      DEFAULT_HEALTH_CONFIG,
+      [
+        { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' },
+        { id: 'bs-2', kind: 'base_station', siteId: 'st-anne' },
+        ...tags(1),
+        ...dispensers(40),
+      ],
+      T0,
+      new Map([['wb-1', { lastSeenAt: T0 - 600 * S, state: 'unknown' as const }]]),
+    );
+    const restarted = run(tags(1), () => [], 600, engine);
+    expect(restarted.actions.filter((a) => a.kind === 'open')).toEqual([
+      expect.objectContaining({ fingerprint: 'missing:wb-1', severity: 'green' }),
+    ]);
+    // warm-up 300 s, then the 60 s window
+    expect(restarted.actions.find((a) => a.kind === 'open')?.at).toBeGreaterThanOrEqual(
+      T0 + 360 * S,
+    );
+  });
+});
+
+describe('HealthEngine: registry changes while running', () => {
+  /** Everyone beats for 60 s, then the whole fleet is quiet: when the platform ticket opens. */
+  function platformOpensAfter(engine: HealthEngine, ids: readonly string[]): number {
+    let t = T0;
+    for (; t <= T0 + 60 * S; t += S) {
+      for (const id of ids) engine.message(id, t);
+      engine.tick(t);
+    }
+    const last = t - S;
+    engine.takeActions();
+    for (; t <= last + 400 * S; t += 250) {
+      engine.tick(t);
+      const open = engine.takeActions().find((a) => a.kind === 'open');
+      if (open !== undefined) {
+        expect(open).toMatchObject({ rule: 'platform' });
+        return t - last;
+      }
+    }
+    throw new Error('no platform ticket');
+  }
+
+  it('an engine started empty takes the shortest interval from the devices added later', () => {
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, [], T0);
+    for (const device of dispensers(20)) engine.upsertDevice(device);
+    // 3 × 30 s, not 3 × the 10 s of an empty fleet
+    const after = platformOpensAfter(
+      engine,
+      dispensers(20).map((d) => d.id),
+    );
+    expect(after).toBeGreaterThan(90 * S);
+    expect(after).toBeLessThanOrEqual(91 * S);
+  });
+
+  it('recomputes it when the shortest-interval device is retired or an override changes', () => {
+    const fleet = dispensers(20);
+    const retired = new HealthEngine(
+      DEFAULT_HEALTH_CONFIG,
+      [...fleet, { id: 'bs-1', kind: 'base_station', siteId: 'st-anne' }],
+      T0,
+    );
+    retired.removeDevice('bs-1', T0);
+    expect(
+      platformOpensAfter(
+        retired,
+        fleet.map((d) => d.id),
+      ),
+    ).toBeGreaterThan(90 * S);
+    const slower = new HealthEngine(DEFAULT_HEALTH_CONFIG, fleet, T0);
+    for (const device of fleet) slower.upsertDevice({ ...device, intervalS: 60 });
+    const after = platformOpensAfter(
+      slower,
+      fleet.map((d) => d.id),
+    );
+    expect(after).toBeGreaterThan(180 * S);
+    expect(after).toBeLessThanOrEqual(181 * S);
+  });
+
+  it('a retired device reactivated counts in its site again', () => {
+    const fleet = dispensers(40);
+    const h = harness(fleet);
+    h.engine.removeDevice('gd-40', T0);
+    h.engine.upsertDevice({ id: 'gd-40', kind: 'gown_dispenser', siteId: 'st-anne' });
+    h.run(60 * S, beating(30));
+    const dead = new Set(fleet.slice(0, 16).map((d) => d.id));
+    h.run(300 * S, beating(30, dead, h.now));
+    expect(h.opened()).toEqual([
+      expect.objectContaining({
+        rule: 'site',
+        title: expect.stringContaining('16 of 40 devices') as unknown,
+      }),
+    ]);
+  });
+
+  it('a device of a site outage retired while silent: the site ticket notes the recovery when the rest are back', () => {
+    const fleet = dispensers(20);
+    const h = harness(fleet);
+    h.run(60 * S, beating(30));
+    const dead = new Set(fleet.slice(0, 12).map((d) => d.id));
+    h.run(300 * S, beating(30, dead, h.now));
+    expect(h.opened().map((o) => o.fingerprint)).toEqual(['site:st-anne']);
+    // all but gd-12 come back; gd-12 is retired instead
+    h.run(60 * S, beating(30, new Set(['gd-12']), h.now));
+    expect(h.actions.filter((a) => a.kind === 'recovered')).toEqual([]);
+    h.engine.removeDevice('gd-12', h.now);
+    expect(h.engine.takeActions()).toEqual([
+      expect.objectContaining({ kind: 'recovered', fingerprint: 'site:st-anne' }),
+    ]);
+  });
+});
+
+describe('HealthEngine: a base station retired while missing', () => {
+  it('the tags left unknown behind it are checked again a full span after: missing, each with its own ticket', () => {
+    const tags: HealthDevice[] = Array.from({ length: 3 }, (_, i) => ({
+      id: `wb-${i + 1}`,
+      kind: 'wristband',
+      siteId: 'st-anne',
+    }));
+    const engine = new HealthEngine(
+      DEFAULT_HEALTH_CONFIG,
+      [{ id: 'bs-1', kind: 'base_station', siteId: 'st-anne' }, ...tags, ...dispensers(40)],
+      T0,
+    );
+    const actions: HealthAction[] = [];
+    let retiredAt = 0;
+    for (let t = T0 + S; t <= T0 + 1_200 * S; t += S) {
+      if (t < T0 + 120 * S && (t / S) % 10 === 0) {
+        engine.sighting(
+          'bs-1',
+          tags.map((tag) => ({ id: tag.id })),
+          t,
+        );
+      }
+      if (t === T0 + 600 * S) {
+        expect(tags.every((tag) => engine.stateOf(tag.id) === 'unknown')).toBe(true);
+        engine.removeDevice('bs-1', t);
+        retiredAt = t;
+      }
+      for (let i = 1; i <= 40; i++) if (beating(30)(`gd-${i}`, t)) engine.message(`gd-${i}`, t);
+      engine.tick(t);
+      actions.push(...engine.takeActions());
+    }
+    const opened = actions.filter((a) => a.kind === 'open');
+    expect(opened.map((a) => a.fingerprint).sort()).toEqual([
+      'missing:bs-1',
+      'missing:wb-1',
+      'missing:wb-2',
+      'missing:wb-3',
+    ]);
+    for (const open of opened.filter((a) => a.fingerprint !== 'missing:bs-1')) {
+      // a wristband's span (300 s) after the retirement, then the 60 s window
+      expect(open.at).toBeGreaterThanOrEqual(retiredAt + 360 * S);
+    }
   });
 });

@@ -254,8 +254,15 @@ export class HealthEngine {
   private lastMessageAt: number;
   private messagesSinceStart = 0;
   private quiet = false;
-  private readonly minSpanMs: number;
-  private readonly minIntervalMs: number;
+  /** Shortest span and interval of the tracked devices (the platform-silence threshold). */
+  private minSpanMs = 30_000;
+  private minIntervalMs = 10_000;
+  /** Devices added, changed or retired since the shortest interval was last computed. */
+  private registryChanged = true;
+  /** Base stations heard again after being missing since the last tick (slot → when). */
+  private readonly stationsBack = new Map<number, number>();
+  /** Per tick: whether a base station of the site is missing (restored unknown tags). */
+  private readonly siteStationMissing = new Map<string, boolean>();
 
   constructor(
     private readonly config: HealthEngineConfig,
@@ -266,13 +273,20 @@ export class HealthEngine {
   ) {
     this.wheelCursor = Math.floor(startedAt / 1_000);
     this.lastMessageAt = startedAt;
+    for (const device of devices) this.upsertDevice(device, restored.get(device.id));
+    this.shortest();
+  }
+
+  /** Recomputes the shortest interval and span after the registry changed (one pass). */
+  private shortest(): void {
+    if (!this.registryChanged) return;
+    this.registryChanged = false;
     let minInterval = Infinity;
     let minSpan = Infinity;
-    for (const device of devices) {
-      this.upsertDevice(device, restored.get(device.id));
-      const { intervalMs, span } = this.spanOf(device);
-      minInterval = Math.min(minInterval, intervalMs);
-      minSpan = Math.min(minSpan, span);
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.retired[slot]) continue;
+      minInterval = Math.min(minInterval, this.intervalMs[slot] as number);
+      minSpan = Math.min(minSpan, this.spanMs[slot] as number);
     }
     this.minIntervalMs = Number.isFinite(minInterval) ? minInterval : 10_000;
     this.minSpanMs = Number.isFinite(minSpan) ? minSpan : 30_000;
@@ -288,8 +302,12 @@ export class HealthEngine {
   upsertDevice(device: HealthDevice, restored?: RestoredHealth): void {
     const existing = this.slotOf.get(device.id);
     const { intervalMs, span } = this.spanOf(device);
+    this.registryChanged = true;
     if (existing !== undefined) {
-      if (this.siteIds[existing] !== device.siteId) {
+      if (this.retired[existing]) {
+        // reactivated: it counts in its site again (retiring took it out)
+        this.siteSize.set(device.siteId, (this.siteSize.get(device.siteId) ?? 0) + 1);
+      } else if (this.siteIds[existing] !== device.siteId) {
         this.siteSize.set(
           this.siteIds[existing] as string,
           (this.siteSize.get(this.siteIds[existing] as string) ?? 1) - 1,
@@ -324,7 +342,7 @@ export class HealthEngine {
     this.lastSeen.push(seen ?? 0);
     // warm-up (Zabbix nodata): nobody is missing before a full span since the start, whatever
     // the snapshot says; a device already missing before the restart, its ticket open, stays
-    // missing
+    // missing; a tag restored unknown is checked again at the same deadline
     this.deadline.push(Math.max((seen ?? 0) + span, this.startedAt + span));
     this.filedAt.push(NONE);
     const wasMissing = restored?.state === 'missing' && restored.ticketOpen !== false;
@@ -362,13 +380,40 @@ export class HealthEngine {
     if (slot !== undefined && code === 'STOCK_EMPTY') this.stockEmpty[slot] = true;
   }
 
-  /** A retired or deleted device: no longer tracked for tickets. */
-  removeDevice(id: string): void {
+  /**
+   * A retired or deleted device: no longer tracked for tickets. It leaves its site's outage too:
+   * when it was the last one not heard again, the site ticket notes the recovery (`at`).
+   */
+  removeDevice(id: string, at: number): void {
     const slot = this.slotOf.get(id);
     if (slot === undefined || this.retired[slot]) return;
     this.retired[slot] = true;
+    this.registryChanged = true;
     const site = this.siteIds[slot] as string;
     this.siteSize.set(site, (this.siteSize.get(site) ?? 1) - 1);
+    if (this.inStorm[slot]) this.leaveStorm(slot, at, { lastDevice: id, retired: true });
+    // the tags left unknown behind a retired base station are checked again, as if it were back
+    if (this.kinds[slot] === 'base_station' && this.state[slot] !== OK) {
+      this.stationsBack.set(slot, at);
+    }
+  }
+
+  /** A device of a site storm heard again or retired; the last one notes the recovery. */
+  private leaveStorm(slot: number, at: number, evidence: Readonly<Record<string, unknown>>): void {
+    this.inStorm[slot] = false;
+    const site = this.siteIds[slot] as string;
+    const storm = this.storms.get(site);
+    storm?.outstanding.delete(slot);
+    if (storm !== undefined && storm.outstanding.size === 0) {
+      this.storms.delete(site);
+      this.actions.push({
+        kind: 'recovered',
+        fingerprint: `site:${site}`,
+        siteId: site,
+        at,
+        evidence,
+      });
+    }
   }
 
   get trackedDevices(): number {
@@ -605,7 +650,11 @@ export class HealthEngine {
       evidence: { resumedAt: at },
     });
     for (let slot = 0; slot < this.ids.length; slot++) {
-      if (this.state[slot] === OK) {
+      // an unknown tag waiting for its re-check (filed) gets the same full span
+      if (
+        this.state[slot] === OK ||
+        (this.state[slot] === UNKNOWN && this.filedAt[slot] !== NONE)
+      ) {
         if ((this.deadline[slot] as number) < at && !this.retired[slot]) {
           this.suppressedCounts.platform_quiet++; // would be missing now, but the pipeline was down
         }
@@ -633,20 +682,10 @@ export class HealthEngine {
     this.state[slot] = OK;
     this.stateSince[slot] = at;
     const site = this.siteIds[slot] as string;
+    // a base station back from missing: the tags it left unknown are checked again
+    if (this.kinds[slot] === 'base_station') this.stationsBack.set(slot, at);
     if (this.inStorm[slot]) {
-      this.inStorm[slot] = false;
-      const storm = this.storms.get(site);
-      storm?.outstanding.delete(slot);
-      if (storm !== undefined && storm.outstanding.size === 0) {
-        this.storms.delete(site);
-        this.actions.push({
-          kind: 'recovered',
-          fingerprint: `site:${site}`,
-          siteId: site,
-          at,
-          evidence: { lastDevice: id },
-        });
-      }
+      this.leaveStorm(slot, at, { lastDevice: id });
       return;
     }
     // a pending device rode out its blip; an unknown one never had a ticket
@@ -697,7 +736,10 @@ export class HealthEngine {
 
   /** Processes deadlines, pending decisions and the platform check up to `now`. */
   tick(now: number): void {
+    this.shortest();
+    this.siteStationMissing.clear();
     this.checkPlatform(now);
+    this.recheckUnknown();
     const last = Math.floor(now / 1_000);
     for (let second = this.wheelCursor + 1; second <= last; second++) {
       // the cursor moves first: a device re-filed now goes to a later slot, never a passed one
@@ -716,14 +758,52 @@ export class HealthEngine {
     this.flushUnknown(now);
   }
 
+  /**
+   * Unknown tags behind a base station heard again (or, for a tag restored unknown at a start,
+   * which remembers no station, behind any station of its site) get a fresh deadline: that
+   * moment plus their full span. Sighted by then they are ok; if not, they are checked like any
+   * device (missing, or unknown again when their stations are all gone again). One pass over
+   * the slots per tick with stations back, and only then.
+   */
+  private recheckUnknown(): void {
+    if (this.stationsBack.size === 0) return;
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.state[slot] !== UNKNOWN || this.retired[slot]) continue;
+      const base = slot * GATEWAYS;
+      let back: number | undefined;
+      let remembers = false;
+      for (let k = 0; k < GATEWAYS; k++) {
+        const gateway = this.gatewaySlot[base + k] as number;
+        if (gateway === NONE) continue;
+        remembers = true;
+        const at = this.stationsBack.get(gateway);
+        if (at !== undefined) back = Math.max(back ?? at, at);
+      }
+      if (!remembers) {
+        for (const [gateway, at] of this.stationsBack) {
+          if (this.siteIds[gateway] === this.siteIds[slot]) back = Math.max(back ?? at, at);
+        }
+      }
+      if (back === undefined) continue;
+      const deadline = back + (this.spanMs[slot] as number);
+      this.deadline[slot] = deadline;
+      const filedAt = this.filedAt[slot] as number;
+      if (filedAt === NONE || Math.floor(deadline / 1_000) < filedAt) this.file(slot);
+    }
+    this.stationsBack.clear();
+  }
+
   private due(slot: number, now: number): void {
     this.filedAt[slot] = NONE;
-    if (this.retired[slot] || this.state[slot] !== OK) return;
+    const current = this.state[slot] as number;
+    // an unknown tag is due only when filed for a re-check (a station came back, or a start)
+    if (this.retired[slot] || (current !== OK && current !== UNKNOWN)) return;
     const deadline = this.deadline[slot] as number;
     // missing when now > lastSeen + interval × misses; seen meanwhile: file it at its new deadline
     if (deadline >= now) return this.file(slot);
     if (this.quiet) return this.file(slot); // the pipeline is down, not the device
     const kind = this.kinds[slot] as DeviceKind;
+    if (current === UNKNOWN && this.stillBehindMissing(slot)) return; // unknown again
     if (DEVICE_CATALOG[kind].transport === 'ble' && this.behindMissingGateways(slot)) {
       this.setState(slot, UNKNOWN, deadline);
       this.lagged(now - deadline);
@@ -749,21 +829,55 @@ export class HealthEngine {
     queue.push({ at: now + delay, slot });
   }
 
-  /** Every base station that heard this BLE device lately is itself gone (or there is none). */
-  private behindMissingGateways(slot: number): boolean {
+  /**
+   * For an unknown tag's re-check, without listing it anywhere again (its station's ticket has
+   * it): every station that heard it lately is gone again; a tag restored unknown at a start
+   * remembers no station, so it stands behind its site's stations (one of them still missing).
+   */
+  private stillBehindMissing(slot: number): boolean {
+    const base = slot * GATEWAYS;
+    for (let k = 0; k < GATEWAYS; k++) {
+      if (this.gatewaySlot[base + k] !== NONE) return this.behindMissingGateways(slot, false);
+    }
+    const site = this.siteIds[slot] as string;
+    let missing = this.siteStationMissing.get(site);
+    if (missing === undefined) {
+      missing = false;
+      for (let s = 0; s < this.ids.length && !missing; s++) {
+        missing =
+          this.kinds[s] === 'base_station' &&
+          this.siteIds[s] === site &&
+          !this.retired[s] &&
+          this.state[s] !== OK;
+      }
+      this.siteStationMissing.set(site, missing);
+    }
+    return missing;
+  }
+
+  /**
+   * Every base station that heard this BLE device lately is itself gone (or there is none; a
+   * retired station counts as none); with `queue`, the tag is queued for those stations' tickets.
+   */
+  private behindMissingGateways(slot: number, queue = true): boolean {
     const base = slot * GATEWAYS;
     const since = (this.lastSeen[slot] as number) - (this.spanMs[slot] as number);
+    const hearing = (k: number, gateway: number) =>
+      gateway !== NONE &&
+      !this.retired[gateway] &&
+      (this.gatewayHeard[base + k] as number) >= since;
     let any = false;
     for (let k = 0; k < GATEWAYS; k++) {
       const gateway = this.gatewaySlot[base + k] as number;
-      if (gateway === NONE || (this.gatewayHeard[base + k] as number) < since) continue;
+      if (!hearing(k, gateway)) continue;
       any = true;
       if (this.state[gateway] === OK) return false;
     }
     if (!any) return false;
+    if (!queue) return true;
     for (let k = 0; k < GATEWAYS; k++) {
       const gateway = this.gatewaySlot[base + k] as number;
-      if (gateway === NONE || (this.gatewayHeard[base + k] as number) < since) continue;
+      if (!hearing(k, gateway)) continue;
       let list = this.unknownBehind.get(gateway);
       if (list === undefined) {
         list = [];

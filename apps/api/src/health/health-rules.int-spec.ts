@@ -92,6 +92,56 @@ describe('health rules (real broker, API, PostgreSQL, MQTT.js devices)', () => {
     expect(await healthTickets()).toHaveLength(1);
   }, 60_000);
 
+  it('a resolved ticket: after the flap cool-down the next outage is a new ticket; within it, the ticket is reopened with a flap count', async () => {
+    const mine = async () =>
+      (await healthTickets()).filter((x) => x.fingerprint === 'missing:gd-11');
+    const recovered = async (id: string) =>
+      (await detail(id)).events.some(
+        (e) => e.type === 'note' && String(e.payload['text']).startsWith('recovery observed'),
+      );
+    const resolve = async (id: string) => {
+      for (const body of [
+        { type: 'acknowledge' },
+        { type: 'engage_remote' },
+        { type: 'restore', mode: 'remote' },
+        { type: 'resolve', text: 'customer confirmed' },
+      ]) {
+        expect((await t.request('POST', `/api/v1/tickets/${id}/events`, { body })).status).toBe(
+          201,
+        );
+      }
+    };
+
+    world.stopped.add('gd-11');
+    await until('a ticket for gd-11', async () => (await mine()).length === 1);
+    const [first] = await mine();
+    world.stopped.delete('gd-11');
+    await until('its recovery note', () => recovered(first?.id ?? ''));
+    await resolve(first?.id ?? '');
+    // resolved longer ago than the cool-down (30 min)
+    await t.sql(`UPDATE ticket SET updated_at = now() - interval '31 minutes' WHERE id = $1`, [
+      first?.id,
+    ]);
+
+    world.stopped.add('gd-11');
+    await until('a second ticket', async () => (await mine()).length === 2);
+    const [old, fresh] = await mine();
+    expect(old).toMatchObject({ id: first?.id, status: 'resolved', occurrences: 1 });
+    expect(fresh).toMatchObject({ status: 'new', occurrences: 1, severity: 'red' });
+    world.stopped.delete('gd-11');
+    await until('the new ticket recovery note', () => recovered(fresh?.id ?? ''));
+
+    await resolve(fresh?.id ?? '');
+    world.stopped.add('gd-11');
+    await until('the resolved one reopened', async () => (await mine())[1]?.occurrences === 2);
+    world.stopped.delete('gd-11');
+    const after = await mine();
+    expect(after).toHaveLength(2);
+    expect(after[1]).toMatchObject({ id: fresh?.id, occurrences: 2 });
+    expect(after[1]?.status).not.toMatch(/resolved|closed/);
+    expect(after[0]).toMatchObject({ status: 'resolved', occurrences: 1 });
+  }, 120_000);
+
   it('MOTOR_STALL: a red ticket with the motor reserved, from the regional store when the hospital has none', async () => {
     const gd = world.client('gd-5');
     await gd.publishAsync(

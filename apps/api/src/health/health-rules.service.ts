@@ -310,7 +310,7 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     for (const row of rows) {
       if (row.updated_at > latest) latest = row.updated_at;
       const device = toDevice(row);
-      if (row.status === 'retired') engine.removeDevice(row.id);
+      if (row.status === 'retired') engine.removeDevice(row.id, this.clock.now().getTime());
       else if (device !== undefined) engine.upsertDevice(device);
     }
     return latest;
