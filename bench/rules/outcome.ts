@@ -35,7 +35,10 @@ export function summarize(values: readonly number[]): LatencySummary {
   };
 }
 
-/** The deadline of a killed device as its messages set it: last `ts` + interval × misses. */
+/**
+ * The deadline of a killed device as its messages set it: last `ts` + interval × misses. The
+ * engine counts from the message's arrival, so its own deadline is later by the delivery.
+ */
 export const deadlineOf = (fleet: Fleet, device: number) =>
   fleet.lastSent[device]! + fleet.spanMs[device]!;
 

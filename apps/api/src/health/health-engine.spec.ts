@@ -936,6 +936,36 @@ describe('HealthEngine: registry changes while running', () => {
     throw new Error('no platform ticket');
   }
 
+  it('re-applying unchanged devices (the refresh re-reads a minute back) moves no deadline: missing from the last beat + span', () => {
+    const devices: HealthDevice[] = [
+      { id: 'gd-1', kind: 'gown_dispenser', siteId: 'st-anne' },
+      { id: 'gd-2', kind: 'gown_dispenser', siteId: 'st-anne', intervalS: 5, misses: 3 },
+    ];
+    const spans = new Map([
+      ['gd-1', 90 * S],
+      ['gd-2', 15 * S],
+    ]);
+    const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, devices, T0);
+    // past the warm-up, beats off the second; every device re-applied every 5 s, as the
+    // registry refresh does with whatever was changed in the last minute
+    const lastBeat = new Map<string, number>();
+    let t = T0;
+    for (; t <= T0 + 260 * S; t += 250) {
+      for (const d of devices) {
+        if (t % S === 0 && t <= T0 + 120 * S) {
+          engine.message(d.id, t + 137);
+          lastBeat.set(d.id, t + 137);
+        }
+        if (t % (5 * S) === 0) engine.upsertDevice({ ...d });
+      }
+      engine.tick(t);
+    }
+    const rows = engine.takeSnapshot().filter((r) => r.state !== 'ok');
+    expect(
+      rows.map((r) => [r.deviceId, r.state, r.stateSince - lastBeat.get(r.deviceId)!]),
+    ).toEqual(devices.map((d) => [d.id, 'missing', spans.get(d.id)]));
+  });
+
   it('an engine started empty takes the shortest interval from the devices added later', () => {
     const engine = new HealthEngine(DEFAULT_HEALTH_CONFIG, [], T0);
     for (const device of dispensers(20)) engine.upsertDevice(device);
