@@ -4,48 +4,14 @@
 // ticket the stall becomes (its due times and the motor reserved for it), and how to point a
 // Grafana at the platform. The simulator is one more child of the launcher: Ctrl-C stops it with
 // the rest; the next start reuses the devices, their secrets and the token.
-const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
+const { keptToken } = require('./kept-token.cjs');
 
 const SCENARIO = 'apps/simulator/scenarios/demo-hospital.yaml';
 const STALLED = 'st-anne-gd-s1-1';
 const STALL_AFTER = '1m';
 /** How long the demo waits for the stall's ticket before saying it did not come. */
 const TICKET_WAIT_MS = 4 * 60_000;
-
-/**
- * An admin API token named `demo`, made once and kept in ./data/admin.token (mode 0600); made
- * again if the database no longer knows it (a wiped ./data/pg).
- */
-async function adminToken(root, databaseUrl, file) {
-  const { Client } = require('pg');
-  const { newSecret, sha256Hex, API_TOKEN_PREFIX } = require(
-    path.join(root, 'dist/apps/api/src/auth/token-secret.js'),
-  );
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    if (existsSync(file)) {
-      const token = readFileSync(file, 'utf8').trim();
-      const { rowCount } = await db.query(
-        `SELECT 1 FROM api_token WHERE secret_sha256 = $1 AND revoked_at IS NULL AND role = 'admin'`,
-        [sha256Hex(token)],
-      );
-      if (rowCount === 1) return token;
-    }
-    const token = newSecret(API_TOKEN_PREFIX);
-    await db.query(
-      `INSERT INTO api_token (name, role, secret_sha256, created_by) VALUES ('demo', 'admin', $1, 'npm run demo')`,
-      [sha256Hex(token)],
-    );
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${token}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-    return token;
-  } finally {
-    await db.end();
-  }
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -118,7 +84,15 @@ async function startDemo({ root, databaseUrl, run, isStopping }) {
   const dataDir = path.resolve(root, process.env.ORFLEET_SIMULATOR_DATA_DIR || './data/simulator');
   const influxUrl =
     process.env.INFLUX_URL || `http://127.0.0.1:${process.env.ORFLEET_INFLUX_PORT || '8087'}`;
-  const token = await adminToken(root, databaseUrl, tokenFile);
+  // an admin token named `demo`, kept in ./data/admin.token and reused by the next start
+  const token = await keptToken({
+    root,
+    databaseUrl,
+    file: tokenFile,
+    name: 'demo',
+    role: 'admin',
+    createdBy: 'npm run demo',
+  });
   if (isStopping()) return;
   const since = Date.now();
   run('simulator', { ...process.env, ORFLEET_API_TOKEN: token }, [
@@ -155,4 +129,4 @@ async function startDemo({ root, databaseUrl, run, isStopping }) {
   await showTicket({ root, apiUrl, token, tokenShown: shownToken, since, isStopping });
 }
 
-module.exports = { startDemo, adminToken };
+module.exports = { startDemo };

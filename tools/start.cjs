@@ -6,9 +6,10 @@
 // hospital joins once the platform is up (tools/demo.cjs). Ctrl-C stops everything cleanly; the
 // next start reuses the data.
 const { spawn } = require('node:child_process');
-const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { build } = require('./build.cjs');
+const { keptToken } = require('./kept-token.cjs');
 
 const root = path.resolve(__dirname, '..');
 console.log(`orfleet: compiled ${build()} files`);
@@ -77,38 +78,18 @@ async function waitFor(url) {
 }
 
 /**
- * The ingest's broker account: a device-service API token named `ingest`, made once and kept in
- * ./data/ingest.token (mode 0600); made again if the database no longer knows it.
+ * The ingest's broker account: a device-service API token named `ingest`, kept in
+ * ./data/ingest.token (tools/kept-token.cjs).
  */
-async function ingestToken(databaseUrl) {
-  const { Client } = require('pg');
-  const { newSecret, sha256Hex, API_TOKEN_PREFIX } = require(
-    path.join(root, 'dist/apps/api/src/auth/token-secret.js'),
-  );
-  const file = path.resolve(root, process.env.ORFLEET_INGEST_TOKEN_FILE || './data/ingest.token');
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    if (existsSync(file)) {
-      const token = readFileSync(file, 'utf8').trim();
-      const { rowCount } = await db.query(
-        `SELECT 1 FROM api_token WHERE secret_sha256 = $1 AND revoked_at IS NULL AND role = 'device-service'`,
-        [sha256Hex(token)],
-      );
-      if (rowCount === 1) return token;
-    }
-    const token = newSecret(API_TOKEN_PREFIX);
-    await db.query(
-      `INSERT INTO api_token (name, role, secret_sha256, created_by) VALUES ('ingest', 'device-service', $1, 'npm start')`,
-      [sha256Hex(token)],
-    );
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${token}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-    return token;
-  } finally {
-    await db.end();
-  }
+function ingestToken(databaseUrl) {
+  return keptToken({
+    root,
+    databaseUrl,
+    file: path.resolve(root, process.env.ORFLEET_INGEST_TOKEN_FILE || './data/ingest.token'),
+    name: 'ingest',
+    role: 'device-service',
+    createdBy: 'npm start',
+  });
 }
 
 /** INFLUX_URL, or a private influxd under ./data/influx when the binary exists, or none. */
