@@ -1,10 +1,10 @@
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { registerFleet } from '../../broker/test/broker-test-kit';
 import { removeCompiledPlatform, startApiProcess, startBrokerProcess } from './api-processes';
 import type { ApiProcess, BrokerProcess } from './api-processes';
 import { startTestApi } from './harness';
 import type { TestApi } from './harness';
+import { registerWorldFleet } from './health-world';
 import type { HealthTicket, WorldDevice } from './health-world';
 
 /** pg_try_advisory_lock key of the rule loop (health-rules.service.ts). */
@@ -38,18 +38,7 @@ export class HealthProcessWorld {
   ): Promise<HealthProcessWorld> {
     const registry = await startTestApi();
     try {
-      const bySite = new Map<string, [string, string][]>();
-      for (const d of devices)
-        bySite.set(d.siteId, [...(bySite.get(d.siteId) ?? []), [d.id, d.kind]]);
-      const secrets: Record<string, string> = {};
-      for (const [site, list] of bySite)
-        Object.assign(secrets, await registerFleet(registry, site, list));
-      for (const d of devices) {
-        await registry.sql(
-          `UPDATE device SET heartbeat_interval_s = $2, misses_before_missing = $3 WHERE id = $1`,
-          [d.id, d.intervalS, d.misses],
-        );
-      }
+      const secrets = await registerWorldFleet(registry, devices);
       const broker = await startBrokerProcess(registry.databaseUrl);
       const world = new HealthProcessWorld(registry, broker, devices, rulesEnv);
       for (const d of devices) {

@@ -41,6 +41,28 @@ const BROKER_ENV = { ORFLEET_BROKER_FLOOD_LIMITS: 'default=100000' };
  * station's sightings) until a test stops them, and the rule loop in a second API process on the
  * same database. Intervals are shortened per device so scenarios take seconds.
  */
+/**
+ * Registers the devices site by site, with their short test intervals as per-device overrides;
+ * returns each device's MQTT secret.
+ */
+export async function registerWorldFleet(
+  registry: TestApi,
+  devices: readonly WorldDevice[],
+): Promise<Record<string, string>> {
+  const bySite = new Map<string, [string, string][]>();
+  for (const d of devices) bySite.set(d.siteId, [...(bySite.get(d.siteId) ?? []), [d.id, d.kind]]);
+  const secrets: Record<string, string> = {};
+  for (const [site, list] of bySite)
+    Object.assign(secrets, await registerFleet(registry, site, list));
+  for (const d of devices) {
+    await registry.sql(
+      `UPDATE device SET heartbeat_interval_s = $2, misses_before_missing = $3 WHERE id = $1`,
+      [d.id, d.intervalS, d.misses],
+    );
+  }
+  return secrets;
+}
+
 export class HealthWorld {
   readonly stopped = new Set<string>();
   rules: TestApi | undefined;
@@ -62,18 +84,7 @@ export class HealthWorld {
     } = {},
   ): Promise<HealthWorld> {
     const registry = await startTestApi();
-    const bySite = new Map<string, [string, string][]>();
-    for (const d of devices)
-      bySite.set(d.siteId, [...(bySite.get(d.siteId) ?? []), [d.id, d.kind]]);
-    const secrets: Record<string, string> = {};
-    for (const [site, list] of bySite)
-      Object.assign(secrets, await registerFleet(registry, site, list));
-    for (const d of devices) {
-      await registry.sql(
-        `UPDATE device SET heartbeat_interval_s = $2, misses_before_missing = $3 WHERE id = $1`,
-        [d.id, d.intervalS, d.misses],
-      );
-    }
+    const secrets = await registerWorldFleet(registry, devices);
     await options.seed?.(registry);
     const broker = await startBroker(testBrokerConfig(registry, BROKER_ENV));
     const world = new HealthWorld(registry, broker, devices, options.rulesEnv ?? {});
