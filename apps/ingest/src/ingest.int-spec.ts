@@ -46,7 +46,7 @@ describe('ingest (real broker, influxd 1.6.7, PostgreSQL)', () => {
         ORFLEET_INGEST_DATA_DIR: dirs.dir,
       }),
     );
-    await until('the ingest connected', () => ingest.source.connected);
+    await until('the ingest subscribed', () => ingest.source.subscribed);
   });
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.endAsync(true).catch(() => undefined)));
@@ -211,7 +211,7 @@ describe('ingest (real broker, influxd 1.6.7, PostgreSQL)', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ready',
-      checks: { broker: 'connected', spool: 'writable', influx: 'reachable' },
+      checks: { broker: 'subscribed', spool: 'writable', influx: 'reachable' },
     });
   });
 });

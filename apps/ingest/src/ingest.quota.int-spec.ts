@@ -54,7 +54,7 @@ describe('ingest spool quota (real broker, influxd 1.6.7, PostgreSQL)', () => {
         ORFLEET_INGEST_RETRY_MAX_MS: '1000',
       }),
     );
-    await until('the ingest connected', () => ingest.source.connected);
+    await until('the ingest subscribed', () => ingest.source.subscribed);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));

@@ -52,7 +52,7 @@ describe('ingest shards (two instances, real broker, influxd 1.6.7, PostgreSQL)'
         ),
       );
     }
-    await until('both instances connected', () => ingests.every((i) => i.source.connected));
+    await until('both instances subscribed', () => ingests.every((i) => i.source.subscribed));
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));

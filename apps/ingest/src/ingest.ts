@@ -365,7 +365,15 @@ export async function startIngest(
     if (req.url === '/healthz') return json(200, { status: 'ok' });
     if (req.url === '/readyz') {
       const checks = {
-        broker: source.connected ? 'connected' : 'disconnected',
+        // ready for devices only once the broker granted the subscriptions: before the SUBACK
+        // it would acknowledge a device's message and route it nowhere
+        broker: !source.connected
+          ? 'disconnected'
+          : source.refused.length > 0
+            ? `subscription refused: ${source.refused.join(', ')}`
+            : source.subscribed
+              ? 'subscribed'
+              : 'subscribing',
         spool: spool.full ? 'full' : 'writable',
         influx:
           config.influx === undefined
@@ -375,7 +383,7 @@ export async function startIngest(
               : 'unreachable',
       };
       const ready =
-        source.connected && !spool.full && (config.influx === undefined || influxReachable);
+        source.subscribed && !spool.full && (config.influx === undefined || influxReachable);
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     }
     if (req.url === '/metrics') {

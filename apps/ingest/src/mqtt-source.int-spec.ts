@@ -24,7 +24,7 @@ describe('MqttSource (real aedes over TCP)', () => {
     broker = await Aedes.createBroker();
     // the broker's view: which message ids the consumer acknowledged, in order
     broker.on('ack', (packet, client) => {
-      if (client.id === 'ingest-test' && packet !== undefined && 'messageId' in packet) {
+      if (client.id.startsWith('ingest-test') && packet !== undefined && 'messageId' in packet) {
         acks.push(Number((packet as { payload?: Buffer }).payload?.toString()));
       }
     });
@@ -40,15 +40,16 @@ describe('MqttSource (real aedes over TCP)', () => {
   });
   beforeEach(() => {
     acks.length = 0;
+    broker.authorizeSubscribe = (_client, sub, done) => done(null, sub);
   });
 
   /** A source whose accept() calls wait for the test: `pending[i]()` commits message i. */
-  const startSource = async (maxInflight: number) => {
+  const startSource = async (maxInflight: number, clientId = 'ingest-test') => {
     const accepted: IncomingMessage[] = [];
     const pending: (() => void)[] = [];
     const source = new MqttSource({
       url: `mqtt://127.0.0.1:${port}`,
-      clientId: 'ingest-test',
+      clientId,
       username: undefined,
       password: undefined,
       keepaliveS: 30,
@@ -64,14 +65,13 @@ describe('MqttSource (real aedes over TCP)', () => {
     });
     sources.push(source);
     source.setFilters(['t/#']);
-    await until('the source connected', () => source.connected);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // SUBACK
+    await until('the source subscribed', () => source.subscribed);
     return { source, accepted, pending };
   };
-  const publish = async (count: number) => {
+  const publish = async (count: number, topic = 't/x') => {
     const publisher = await connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4 });
     publishers.push(publisher);
-    for (let i = 1; i <= count; i++) await publisher.publishAsync('t/x', String(i), { qos: 1 });
+    for (let i = 1; i <= count; i++) await publisher.publishAsync(topic, String(i), { qos: 1 });
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
@@ -115,6 +115,92 @@ describe('MqttSource (real aedes over TCP)', () => {
     pending[3]?.();
     await until('four PUBACKs', () => acks.length === 4);
     expect(acks).toEqual([1, 2, 3, 4]);
+    await source.close();
+  });
+  it('is subscribed only once the broker answered the SUBSCRIBE, not when it connected', async () => {
+    const grants: (() => void)[] = [];
+    broker.authorizeSubscribe = (_client, sub, done) => grants.push(() => done(null, sub));
+    const accepted: IncomingMessage[] = [];
+    const source = new MqttSource({
+      url: `mqtt://127.0.0.1:${port}`,
+      clientId: 'ingest-test-suback',
+      username: undefined,
+      password: undefined,
+      keepaliveS: 30,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 200,
+      maxInflight: 10,
+      now: () => 1_000,
+      log: pino({ level: 'silent' }),
+      accept: (message) => {
+        accepted.push(message);
+        return Promise.resolve();
+      },
+    });
+    sources.push(source);
+    source.setFilters(['s/#']);
+    await until('the SUBSCRIBE at the broker', () => grants.length === 1);
+    expect(source.connected).toBe(true);
+    expect(source.subscribed).toBe(false);
+    grants[0]?.();
+    await until('the source subscribed', () => source.subscribed);
+    await publish(1, 's/x');
+    await until('the message handed over', () => accepted.length === 1);
+    await source.close();
+  });
+
+  it('reports filters the broker refused, and is not subscribed while any is', async () => {
+    broker.authorizeSubscribe = (_client, sub, done) =>
+      done(null, sub.topic.startsWith('denied/') ? null : sub);
+    const source = new MqttSource({
+      url: `mqtt://127.0.0.1:${port}`,
+      clientId: 'ingest-test-refused',
+      username: undefined,
+      password: undefined,
+      keepaliveS: 30,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 200,
+      maxInflight: 10,
+      now: () => 1_000,
+      log: pino({ level: 'silent' }),
+      accept: () => Promise.resolve(),
+    });
+    sources.push(source);
+    source.setFilters(['ok/#', 'denied/#']);
+    await until('the refusal known', () => source.refused.length > 0);
+    expect(source.refused).toEqual(['denied/#']);
+    expect(source.connected).toBe(true);
+    expect(source.subscribed).toBe(false);
+    // the operator drops the filter the ACL forbids: ready again
+    source.setFilters(['ok/#']);
+    expect(source.refused).toEqual([]);
+    expect(source.subscribed).toBe(true);
+    await source.close();
+  });
+
+  it('subscribes a filter added while disconnected even when the broker kept the session', async () => {
+    const { source, accepted, pending } = await startSource(10, 'ingest-test-resume');
+    const clientAtBroker = () =>
+      (broker as unknown as { clients: Record<string, { close(): void } | undefined> }).clients[
+        'ingest-test-resume'
+      ];
+    await until('the session at the broker', () => clientAtBroker() !== undefined);
+    // the connection drops (the broker keeps the clean=false session); the filter is added before
+    // the reconnect, whose CONNACK then says the session is present
+    const closed = new Promise<void>((resolve) =>
+      source.client.once('close', () => {
+        source.setFilters(['t/#', 'u/#']);
+        resolve();
+      }),
+    );
+    clientAtBroker()?.close();
+    await closed;
+    await until('the source subscribed again', () => source.subscribed, 10_000);
+    await publish(1, 'u/x');
+    await until('the message on the new filter handed over', () => accepted.length === 1);
+    expect(accepted[0]?.topic).toBe('u/x');
+    pending[0]?.();
+    await until('its PUBACK', () => acks.length === 1);
     await source.close();
   });
 });

@@ -61,6 +61,12 @@ interface PendingAck {
 export class MqttSource {
   readonly client: MqttClient;
   private filters: readonly string[] = [];
+  /** The filters the broker's session holds, as far as this side knows (granted on a SUBACK). */
+  private brokerFilters: readonly string[] = [];
+  /** SUBSCRIBEs sent on this connection and not answered yet. */
+  private subscribing = 0;
+  /** Filters the broker refused (SUBACK 0x80): its ACL does not let this account read them. */
+  private refusedFilters: readonly string[] = [];
   private readonly acks: PendingAck[] = [];
   private blocked: (() => void) | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -90,8 +96,10 @@ export class MqttSource {
         'ingest connected to the broker',
       );
       options.onConnectionChange?.(true);
-      // a broker without our session (first start, or it lost it) needs the subscriptions again
-      if (!connack.sessionPresent) this.subscribe(this.filters);
+      // a broker without our session (first start, or it lost it) needs the subscriptions again;
+      // one with it still needs any filter added while we were away
+      if (!connack.sessionPresent) this.brokerFilters = [];
+      this.reconcile();
     });
     this.client.on('close', () => {
       options.onConnectionChange?.(false);
@@ -108,28 +116,58 @@ export class MqttSource {
     return this.client.connected;
   }
 
+  /**
+   * Connected and every wanted filter granted by the broker: only from here on is a message a
+   * device publishes sure to reach this consumer (before the SUBACK the broker drops it).
+   */
+  get subscribed(): boolean {
+    return this.client.connected && this.subscribing === 0 && this.refusedFilters.length === 0;
+  }
+
+  /** Filters the broker refused on its last answer (its ACL); empty when all were granted. */
+  get refused(): readonly string[] {
+    return this.refusedFilters;
+  }
+
   get inflight(): number {
     return this.acks.length;
   }
 
   /** Subscribes to `filters`, unsubscribing from filters no longer wanted. */
   setFilters(filters: readonly string[]): void {
-    const removed = this.filters.filter((f) => !filters.includes(f));
-    const added = filters.filter((f) => !this.filters.includes(f));
     this.filters = [...filters];
-    if (!this.client.connected) return;
-    if (removed.length > 0) this.client.unsubscribe(removed);
-    this.subscribe(added);
+    if (this.client.connected) this.reconcile();
   }
 
-  private subscribe(filters: readonly string[]): void {
-    if (filters.length === 0) return;
-    this.client.subscribe([...filters], { qos: 1 }, (error, granted) => {
-      if (error) {
-        this.options.log.error({ err: error.message }, 'subscription failed');
+  /** Brings the broker's session to `filters`: unsubscribes what is no longer wanted, subscribes what is missing. */
+  private reconcile(): void {
+    const removed = this.brokerFilters.filter((f) => !this.filters.includes(f));
+    const added = this.filters.filter((f) => !this.brokerFilters.includes(f));
+    this.brokerFilters = [...this.filters];
+    this.refusedFilters = this.refusedFilters.filter((f) => this.filters.includes(f));
+    if (removed.length > 0) this.client.unsubscribe(removed);
+    if (added.length === 0) return;
+    this.subscribing += 1;
+    this.client.subscribe(added, { qos: 1 }, (error, _granted, suback) => {
+      this.subscribing -= 1;
+      // MQTT.js answers a SUBACK holding any refusal (0x80) with an error carrying the packet;
+      // an error without one is a connection lost before the SUBACK
+      const codes = suback?.granted ?? [];
+      const answered = codes.length === added.length;
+      const refused = answered ? added.filter((_f, i) => ((codes[i] as number) & 0x80) !== 0) : [];
+      // whatever was not granted is asked for again on the next connect
+      const failed = answered ? refused : added;
+      this.brokerFilters = this.brokerFilters.filter((f) => !failed.includes(f));
+      if (!answered) {
+        if (error) {
+          this.options.log.error({ err: error.message, filters: added }, 'subscription failed');
+        }
         return;
       }
-      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      this.refusedFilters = [
+        ...this.refusedFilters.filter((f) => !added.includes(f)),
+        ...refused.filter((f) => this.filters.includes(f)),
+      ];
       if (refused.length > 0) {
         this.options.log.error(
           { refused },

@@ -89,7 +89,7 @@ describe('platform self-metrics (real broker, influxd 1.6.7)', () => {
         ].join(','),
       }),
     );
-    await until('the ingest connected', () => ingest.source.connected);
+    await until('the ingest subscribed', () => ingest.source.subscribed);
   });
   afterAll(async () => {
     await device?.endAsync(true).catch(() => undefined);
