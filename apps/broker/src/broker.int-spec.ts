@@ -341,6 +341,7 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
           ORFLEET_BROKER_FLOOD_LIMITS: 'default=5',
           ORFLEET_BROKER_FLOOD_GRACE_MS: '1000',
           ORFLEET_BROKER_OFFLINE_QUEUE_MAX: '5',
+          ORFLEET_BROKER_SERVICE_QUEUE_MAX: '10',
         }),
       );
     });
@@ -406,7 +407,45 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       await back.endAsync();
       expect(received).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
       const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
-      expect(body).toMatch(/orfleet_broker_offline_dropped_total 3/);
+      expect(body).toMatch(/orfleet_broker_offline_dropped_total\{session="device"\} 3/);
+    });
+
+    it("keeps a service session's queue to the service bound, larger than a device's", async () => {
+      // the ingest's session while it restarts: the fleet's data waits in it
+      const session = {
+        clean: false,
+        clientId: 'svc:test-device-service:ingest',
+        username: 'svc:test-device-service',
+        password: t.tokens['device-service'],
+      };
+      const url = `mqtt://127.0.0.1:${strict.mqttPort}`;
+      const first = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...session });
+      await first.subscribeAsync('or/st-anne/gown_dispenser/gd-3/cmd/#', { qos: 1 });
+      await first.endAsync();
+      const api = await connectAsync(url, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        clientId: 'svc:test-device-service:api3',
+        username: 'svc:test-device-service',
+        password: t.tokens['device-service'],
+      });
+      // 12: past the device bound of 5, and 2 past the service bound of 10
+      for (let i = 0; i < 12; i++) {
+        await api.publishAsync(`or/st-anne/gown_dispenser/gd-3/cmd/c${i}`, '{}', { qos: 1 });
+      }
+      await api.endAsync();
+      const received: string[] = [];
+      const back = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...session });
+      back.on('message', (topic) => received.push(topic.split('/').pop() ?? ''));
+      const deadline = Date.now() + 3_000;
+      while (received.length < 10 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+      await back.endAsync();
+      expect(received).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
+      const body = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
+      expect(body).toMatch(/orfleet_broker_offline_dropped_total\{session="service"\} 2/);
+      expect(body).toMatch(/orfleet_broker_offline_dropped_total\{session="device"\} 3/);
     });
 
     it('does not bound the messages of a connected clean=false session (only offline ones)', async () => {
@@ -430,7 +469,10 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
         password: t.tokens['device-service'],
       });
       const before = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
-      const dropped = /orfleet_broker_offline_dropped_total (\d+)/.exec(before)?.[1];
+      const dropped = /orfleet_broker_offline_dropped_total\{session="device"\} (\d+)/.exec(
+        before,
+      )?.[1];
+      expect(dropped).toBeDefined();
       // three times the bound of 5, to a client that is there
       for (let i = 0; i < 15; i++) {
         await api.publishAsync(`or/st-anne/gown_dispenser/gd-2/cmd/c${i}`, '{}', { qos: 1 });
@@ -442,7 +484,9 @@ describe('broker (real aedes, MQTT.js, PostgreSQL)', () => {
       await device.endAsync();
       expect(received).toEqual(Array.from({ length: 15 }, (_, i) => `c${i}`));
       const after = await (await fetch(`http://127.0.0.1:${strict.opsPort}/metrics`)).text();
-      expect(/orfleet_broker_offline_dropped_total (\d+)/.exec(after)?.[1]).toBe(dropped);
+      expect(
+        /orfleet_broker_offline_dropped_total\{session="device"\} (\d+)/.exec(after)?.[1],
+      ).toBe(dropped);
     });
 
     it('throttles a flooding device, then disconnects it', async () => {

@@ -12,7 +12,13 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { Pool } from 'pg';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { CHANNELS, PRESENCE_ROOT, mayPublish, maySubscribe } from '@orfleet/devices';
+import {
+  CHANNELS,
+  PRESENCE_ROOT,
+  SERVICE_PREFIX,
+  mayPublish,
+  maySubscribe,
+} from '@orfleet/devices';
 import type { AclVerdict, Identity, RefusalReason } from '@orfleet/devices';
 import type { BrokerConfig } from './config';
 import { CredentialStore } from './credentials';
@@ -119,15 +125,20 @@ export async function startBroker(
   const cluster =
     config.redisUrl === undefined
       ? undefined
-      : redisBackends(config.redisUrl, config.offlineQueueMax);
+      : redisBackends(config.redisUrl, Math.max(config.offlineQueueMax, config.serviceQueueMax));
+  // a service's session (the ingest's, the health rules') holds the fleet's data while it
+  // restarts: its bound is the service one; a device's holds its commands
+  const queueMax = (clientId: string) =>
+    clientId.startsWith(SERVICE_PREFIX) ? config.serviceQueueMax : config.offlineQueueMax;
   const offline = boundOfflineQueues(
     cluster?.persistence ?? memoryPersistence(),
-    config.offlineQueueMax,
+    queueMax,
     (clientId) => {
-      metrics.offlineDropped.inc();
+      const session = clientId.startsWith(SERVICE_PREFIX) ? 'service' : 'device';
+      metrics.offlineDropped.inc({ session });
       logOnce(
-        'offline-drop',
-        `offline queue full (${config.offlineQueueMax}): newer messages dropped`,
+        `offline-drop:${session}`,
+        `offline queue full (${queueMax(clientId)}): newer messages dropped`,
         { clientId },
       );
     },

@@ -33,8 +33,13 @@ export interface BrokerConfig {
   };
   readonly keepalive: { readonly minS: number; readonly maxS: number };
   readonly guard: ConnectionGuardConfig;
-  /** QoS 1 messages kept for one offline clean=false session at most. */
+  /** QoS 1 messages kept for one offline clean=false device session at most. */
   readonly offlineQueueMax: number;
+  /**
+   * The same bound for a service account's session (`svc:…` client ids: the ingest, the health
+   * rules): their queue is the fleet's data while they restart, so it is far larger.
+   */
+  readonly serviceQueueMax: number;
   /** Publishes per second a device may send, by kind (`default` for the rest). */
   readonly flood: { readonly perKind: Readonly<Record<string, number>>; readonly graceMs: number };
   /**
@@ -139,6 +144,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       maxConnections: int('ORFLEET_BROKER_MAX_CONNECTIONS', 100_000, 1, 10_000_000),
     },
     offlineQueueMax: int('ORFLEET_BROKER_OFFLINE_QUEUE_MAX', 1_000, 1, 1_000_000),
+    serviceQueueMax: int('ORFLEET_BROKER_SERVICE_QUEUE_MAX', 1_000_000, 1, 100_000_000),
     flood: {
       perKind: floodLimits(
         env['ORFLEET_BROKER_FLOOD_LIMITS'] ?? 'default=20,base_station=100',

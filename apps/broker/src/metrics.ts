@@ -38,7 +38,8 @@ export class BrokerMetrics {
   });
   readonly offlineDropped = new Counter({
     name: 'orfleet_broker_offline_dropped_total',
-    help: 'Messages dropped because an offline session queue was full',
+    help: 'Messages dropped because an offline session queue was full, by session kind (device or service)',
+    labelNames: ['session'] as const,
     registers: [this.registry],
   });
   readonly connected: Gauge<'type'>;

@@ -5,9 +5,9 @@ interface EnqueuingPersistence {
 
 /**
  * A bound on each offline session's queue (clean=false clients that are away), around any aedes
- * persistence: at most `max` QoS 1 messages wait for a client; newer ones are dropped and counted
- * (Mosquitto's max_queued_messages, default 1000, drops the same way). QoS 0 is never queued
- * (aedes).
+ * persistence: at most `max(clientId)` QoS 1 messages wait for a client; newer ones are dropped
+ * and counted (Mosquitto's max_queued_messages, default 1000, drops the same way). QoS 0 is never
+ * queued (aedes).
  *
  * aedes stores every QoS 1 message for a clean=false subscriber, connected or not, until it is
  * acknowledged: only messages for a client that is connected nowhere count towards the bound.
@@ -20,7 +20,7 @@ interface EnqueuingPersistence {
  */
 export function boundOfflineQueues<P extends object>(
   persistence: P,
-  max: number,
+  max: (clientId: string) => number,
   onDrop: (clientId: string) => void,
 ): {
   persistence: P;
@@ -41,7 +41,7 @@ export function boundOfflineQueues<P extends object>(
       const kept = subs.filter((sub) => {
         if ((live.get(sub.clientId) ?? 0) > 0) return true;
         const n = queued.get(sub.clientId) ?? 0;
-        if (n >= max) {
+        if (n >= max(sub.clientId)) {
           onDrop(sub.clientId);
           return false;
         }

@@ -169,7 +169,9 @@ describe.each(['orfleet', 'mosquitto'] as const)(
       const load = await startLoad();
       await sleep(3_000);
       await first.kill();
-      await sleep(2_000);
+      // away 4 s at ~400 messages/s: more than a device session's queue bound of 1,000 waits for
+      // the ingest's session (a service one, bounded far higher), so none may be dropped
+      await sleep(4_000);
       await startIngest('crash', dir.dir); // same spool, same client id: the session resumes
       await sleep(3_000);
       await load.stop();
