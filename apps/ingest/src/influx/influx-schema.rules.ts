@@ -89,8 +89,9 @@ export interface SchemaTarget {
    * The CQ's RESAMPLE clause: every `every` it recomputes the 1-minute means of the last `for`.
    * A plain CQ only ever computes the interval that just ended, so lines that reach InfluxDB
    * late — exactly what the spool delivers after an outage — would never be rolled up. FOR
-   * bounds how late a line may arrive and still be counted; older backlogs need
-   * rollupBackfillStatement.
+   * bounds how late a line may arrive and still be counted (InfluxDB starts the window FOR less
+   * one GROUP BY interval before the run: FOR 10m counts lines up to 9 minutes late); older
+   * backlogs need rollupBackfillStatement.
    */
   readonly rollupEvery: string;
   readonly rollupFor: string;
