@@ -205,8 +205,12 @@ export class HealthRulesService implements OnApplicationBootstrap, OnModuleDestr
     });
     this.client = client;
     client.on('connect', () => {
-      client.subscribe([...FLEET_FILTERS], { qos: 1 });
-      this.log.log(`health rules listening on ${h.mqttUrl}`);
+      client.subscribe([...FLEET_FILTERS], { qos: 1 }, (error) => {
+        // a refusal (the broker's ACL for this account) or a connection lost before the SUBACK;
+        // the next connect subscribes again. Silence here would look like a fleet gone quiet.
+        if (error) this.log.error(`health rules could not subscribe: ${error.message}`);
+        else this.log.log(`health rules listening on ${h.mqttUrl}`);
+      });
     });
     client.on('error', (error) => this.log.warn(`broker: ${error.message}`));
 
