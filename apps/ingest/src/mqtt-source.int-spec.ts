@@ -43,10 +43,12 @@ describe('MqttSource (real aedes over TCP)', () => {
     broker.authorizeSubscribe = (_client, sub, done) => done(null, sub);
   });
 
-  /** A source whose accept() calls wait for the test: `pending[i]()` commits message i. */
-  const startSource = async (maxInflight: number, clientId = 'ingest-test') => {
-    const accepted: IncomingMessage[] = [];
-    const pending: (() => void)[] = [];
+  /** A source on the test broker, not yet subscribed to anything. */
+  const newSource = (
+    clientId: string,
+    maxInflight: number,
+    accept: (message: IncomingMessage) => Promise<void>,
+  ) => {
     const source = new MqttSource({
       url: `mqtt://127.0.0.1:${port}`,
       clientId,
@@ -58,12 +60,19 @@ describe('MqttSource (real aedes over TCP)', () => {
       maxInflight,
       now: () => 1_000,
       log: pino({ level: 'silent' }),
-      accept: (message) => {
-        accepted.push(message);
-        return new Promise<void>((resolve) => pending.push(resolve));
-      },
+      accept,
     });
     sources.push(source);
+    return source;
+  };
+  /** A source whose accept() calls wait for the test: `pending[i]()` commits message i. */
+  const startSource = async (maxInflight: number, clientId = 'ingest-test') => {
+    const accepted: IncomingMessage[] = [];
+    const pending: (() => void)[] = [];
+    const source = newSource(clientId, maxInflight, (message) => {
+      accepted.push(message);
+      return new Promise<void>((resolve) => pending.push(resolve));
+    });
     source.setFilters(['t/#']);
     await until('the source subscribed', () => source.subscribed);
     return { source, accepted, pending };
@@ -121,23 +130,10 @@ describe('MqttSource (real aedes over TCP)', () => {
     const grants: (() => void)[] = [];
     broker.authorizeSubscribe = (_client, sub, done) => grants.push(() => done(null, sub));
     const accepted: IncomingMessage[] = [];
-    const source = new MqttSource({
-      url: `mqtt://127.0.0.1:${port}`,
-      clientId: 'ingest-test-suback',
-      username: undefined,
-      password: undefined,
-      keepaliveS: 30,
-      reconnectMinMs: 50,
-      reconnectMaxMs: 200,
-      maxInflight: 10,
-      now: () => 1_000,
-      log: pino({ level: 'silent' }),
-      accept: (message) => {
-        accepted.push(message);
-        return Promise.resolve();
-      },
+    const source = newSource('ingest-test-suback', 10, (message) => {
+      accepted.push(message);
+      return Promise.resolve();
     });
-    sources.push(source);
     source.setFilters(['s/#']);
     await until('the SUBSCRIBE at the broker', () => grants.length === 1);
     expect(source.connected).toBe(true);
@@ -152,20 +148,7 @@ describe('MqttSource (real aedes over TCP)', () => {
   it('reports filters the broker refused, and is not subscribed while any is', async () => {
     broker.authorizeSubscribe = (_client, sub, done) =>
       done(null, sub.topic.startsWith('denied/') ? null : sub);
-    const source = new MqttSource({
-      url: `mqtt://127.0.0.1:${port}`,
-      clientId: 'ingest-test-refused',
-      username: undefined,
-      password: undefined,
-      keepaliveS: 30,
-      reconnectMinMs: 50,
-      reconnectMaxMs: 200,
-      maxInflight: 10,
-      now: () => 1_000,
-      log: pino({ level: 'silent' }),
-      accept: () => Promise.resolve(),
-    });
-    sources.push(source);
+    const source = newSource('ingest-test-refused', 10, () => Promise.resolve());
     source.setFilters(['ok/#', 'denied/#']);
     await until('the refusal known', () => source.refused.length > 0);
     expect(source.refused).toEqual(['denied/#']);
