@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { IngestMetrics } from '../metrics';
 import { SelfMetricsScraper } from './self-metrics-scraper';
 import type { SelfMetricsWrite } from './self-metrics-scraper';
@@ -10,7 +13,9 @@ import { parseSelfMetricsTargets } from './self-metrics.rules';
  * exposition); InfluxDB is the boundary, replaced by a recorder of what would be written.
  */
 describe('SelfMetricsScraper', () => {
+  const hanging: ServerResponse[] = [];
   const server = createServer((req, res) => {
+    if (req.url === '/silent') return void hanging.push(res); // accepts, never answers
     if (req.url === '/big') {
       // 2 MiB in chunks, no content-length: the cap must hold while reading
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -25,15 +30,23 @@ describe('SelfMetricsScraper', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterAll(() => {
+    for (const res of hanging) res.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
 
-  const scraper = (targets: string, write: SelfMetricsWrite, metrics = new IngestMetrics()) => {
+  const scraper = (
+    targets: string,
+    write: SelfMetricsWrite,
+    metrics = new IngestMetrics(),
+    timeoutMs = 10_000,
+  ) => {
     const parsed = parseSelfMetricsTargets(targets);
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
     return new SelfMetricsScraper({
       targets: parsed.targets,
       intervalMs: 60_000,
-      timeoutMs: 10_000,
+      timeoutMs,
       maxBodyBytes: 1024 * 1024,
       write,
       now: () => 1_764_000_000_000,
@@ -85,5 +98,23 @@ describe('SelfMetricsScraper', () => {
       [{ outcome: 'failed' }, 1],
     ]);
     expect(await counted(metrics, 'orfleet_ingest_self_metrics_points_total')).toEqual([[{}, 0]]);
+  });
+  it('times a silent endpoint out even when garbage collection runs during the wait', async () => {
+    // Node 20 dropped a combined AbortSignal.any([…, AbortSignal.timeout()]) in a collection and
+    // the scrape then waited forever, stopping every later round
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const metrics = new IngestMetrics();
+    const collecting = setInterval(gc, 25);
+    const round = scraper(`api=${base}/silent`, () => Promise.resolve('written'), metrics, 300)
+      .scrapeOnce()
+      .then(() => 'done');
+    const watchdog = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000));
+    const outcome = await Promise.race([round, watchdog]);
+    clearInterval(collecting);
+    expect(outcome).toBe('done');
+    expect(await counted(metrics, 'orfleet_ingest_self_metrics_scrapes_total')).toEqual(
+      expect.arrayContaining([[{ service: 'api', outcome: 'timeout' }, 1]]),
+    );
   });
 });

@@ -88,6 +88,7 @@ export class SelfMetricsScraper {
   }
 
   private async scrape(target: SelfMetricsTarget, scrapedAtMs: number): Promise<string[]> {
+    if (this.closed) return [];
     const { metrics } = this.options;
     const count = (outcome: ScrapeOutcome, detail?: string) => {
       metrics.selfScrapes.labels(target.service, outcome).inc();
@@ -99,13 +100,20 @@ export class SelfMetricsScraper {
       }
     };
     let text: string;
-    const signal = AbortSignal.any([
-      this.abort.signal,
-      AbortSignal.timeout(this.options.timeoutMs),
-    ]);
+    // Not AbortSignal.any([closing, AbortSignal.timeout(…)]): on Node 20 nothing holds that
+    // combined signal strongly (fetch keeps a weak reference), a garbage collection takes it, and
+    // the request to an endpoint that never answers then waits forever, stopping every later
+    // round. Here the timer holds the controller until it fires or is cleared.
+    const request = new AbortController();
+    const timer = setTimeout(
+      () => request.abort(new DOMException('scrape timed out', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
+    const onClose = () => request.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', onClose, { once: true });
     try {
       const response = await fetch(target.url, {
-        signal,
+        signal: request.signal,
         headers: { accept: 'text/plain;version=0.0.4' },
       });
       if (response.status !== 200) {
@@ -121,13 +129,16 @@ export class SelfMetricsScraper {
       text = body;
     } catch (error) {
       if (this.closed) return [];
-      // AbortSignal.timeout's reason is a DOMException named TimeoutError
+      // fetch rejects with the abort reason: the timer's DOMException named TimeoutError
       const timeout = (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
       count(
         timeout ? 'timeout' : 'network',
         timeout ? `no answer within ${this.options.timeoutMs} ms` : describe(error),
       );
       return [];
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onClose);
     }
     const parsed = parsePrometheusText(text);
     if (parsed.errors.length > 0) {

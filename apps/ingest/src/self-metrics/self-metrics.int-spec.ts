@@ -110,8 +110,17 @@ describe('platform self-metrics (real broker, influxd 1.6.7)', () => {
       (s.values ?? []).map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))),
     );
   };
+  /** The scraper's own counters: a wait that times out says what the scrapes and writes did. */
+  const explained = async <T>(waiting: Promise<T>): Promise<T> =>
+    waiting.catch(async (error: unknown) => {
+      const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      const counters = text
+        .split('\n')
+        .filter((l) => l.startsWith('orfleet_ingest_self_metrics_') && !l.endsWith(' 0'));
+      throw new Error(`${String(error)}; scraper counters: ${counters.join('; ')}`);
+    });
   const firstRow = async (q: string) =>
-    eventually(`a row for ${q}`, async () => (await rows(q))[0], 45_000);
+    explained(eventually(`a row for ${q}`, async () => (await rows(q))[0], 45_000));
   const scrapes = async (service: string, outcome: string) => {
     const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
     const line = text
@@ -197,10 +206,12 @@ describe('platform self-metrics (real broker, influxd 1.6.7)', () => {
     expect(Date.parse(String(beat['time']))).toBe(ts);
     // and the scraping went on after the failures
     const before = await scrapes('broker', 'ok');
-    await until(
-      'another scrape after the failures',
-      async () => (await scrapes('broker', 'ok')) > before,
-      45_000,
+    await explained(
+      until(
+        'another scrape after the failures',
+        async () => (await scrapes('broker', 'ok')) > before,
+        45_000,
+      ),
     );
   });
 });
