@@ -10,7 +10,13 @@ import { startIngest } from './ingest';
 import type { RunningIngest } from './ingest';
 import { influxQuery, startTestInfluxd } from '../test/influxd';
 import type { TestInfluxd } from '../test/influxd';
-import { connectDevice, ingestDirs, testIngestConfig, until } from '../test/ingest-test-kit';
+import {
+  connectDevice,
+  ingestDirs,
+  serviceMqttEnv,
+  testIngestConfig,
+  until,
+} from '../test/ingest-test-kit';
 
 /**
  * The ingest for real: devices (MQTT.js) → our broker (aedes on TCP, registry on PostgreSQL) →
@@ -38,10 +44,7 @@ describe('ingest (real broker, influxd 1.6.7, PostgreSQL)', () => {
     influx = await startTestInfluxd();
     ingest = await startIngest(
       testIngestConfig({
-        MQTT_URL: `mqtt://127.0.0.1:${broker.mqttPort}`,
-        MQTT_USERNAME: 'svc:test-device-service',
-        MQTT_PASSWORD: t.tokens['device-service'],
-        MQTT_CLIENT_ID: 'svc:test-device-service:ingest',
+        ...serviceMqttEnv(t.tokens, broker.mqttPort),
         INFLUX_URL: influx.url,
         ORFLEET_INGEST_DATA_DIR: dirs.dir,
       }),

@@ -8,7 +8,13 @@ import { startIngest } from './ingest';
 import type { RunningIngest } from './ingest';
 import { influxQuery, startTestInfluxd } from '../test/influxd';
 import type { TestInfluxd } from '../test/influxd';
-import { connectDevice, ingestDirs, testIngestConfig, until } from '../test/ingest-test-kit';
+import {
+  connectDevice,
+  ingestDirs,
+  serviceMqttEnv,
+  testIngestConfig,
+  until,
+} from '../test/ingest-test-kit';
 
 const DEVICES = 10;
 const PER_DEVICE = 1_500; // ~15,000 heartbeats: more than a 1 MiB spool holds
@@ -44,10 +50,7 @@ describe('ingest spool quota (real broker, influxd 1.6.7, PostgreSQL)', () => {
     await influx.stop(); // InfluxDB is down from the start
     ingest = await startIngest(
       testIngestConfig({
-        MQTT_URL: `mqtt://127.0.0.1:${broker.mqttPort}`,
-        MQTT_USERNAME: 'svc:test-device-service',
-        MQTT_PASSWORD: t.tokens['device-service'],
-        MQTT_CLIENT_ID: 'svc:test-device-service:ingest',
+        ...serviceMqttEnv(t.tokens, broker.mqttPort),
         INFLUX_URL: influx.url,
         ORFLEET_INGEST_DATA_DIR: dirs.dir,
         ORFLEET_INGEST_SPOOL_QUOTA: '1MiB',

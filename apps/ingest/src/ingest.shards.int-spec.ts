@@ -9,7 +9,13 @@ import type { RunningIngest } from './ingest';
 import { inShard } from './shard.rules';
 import { influxQuery, startTestInfluxd } from '../test/influxd';
 import type { TestInfluxd } from '../test/influxd';
-import { connectDevice, ingestDirs, testIngestConfig, until } from '../test/ingest-test-kit';
+import {
+  connectDevice,
+  ingestDirs,
+  serviceMqttEnv,
+  testIngestConfig,
+  until,
+} from '../test/ingest-test-kit';
 
 const SITES = ['st-anne', 'st-mary', 'st-luke', 'st-john', 'st-paul', 'st-mark'];
 const PER_DEVICE = 50;
@@ -39,10 +45,7 @@ describe('ingest shards (two instances, real broker, influxd 1.6.7, PostgreSQL)'
       ingests.push(
         await startIngest(
           testIngestConfig({
-            MQTT_URL: `mqtt://127.0.0.1:${broker.mqttPort}`,
-            MQTT_USERNAME: 'svc:test-device-service',
-            MQTT_PASSWORD: t.tokens['device-service'],
-            MQTT_CLIENT_ID: `svc:test-device-service:ingest-${index}of2`,
+            ...serviceMqttEnv(t.tokens, broker.mqttPort, `ingest-${index}of2`),
             INGEST_SHARD: `${index}/2`,
             ORFLEET_API_URL: t.url,
             ORFLEET_API_TOKEN: t.tokens['device-service'],

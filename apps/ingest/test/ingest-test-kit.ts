@@ -24,6 +24,23 @@ export function testIngestConfig(env: Record<string, string>): IngestConfig {
   });
 }
 
+/**
+ * How an ingest reaches the test broker as the device-service account: URL, user name, token
+ * and the client id `svc:test-device-service:<suffix>` (fixed, so its session survives restarts).
+ */
+export function serviceMqttEnv(
+  tokens: Readonly<Record<string, string>>,
+  mqttPort: number,
+  suffix = 'ingest',
+): Record<string, string> {
+  return {
+    MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+    MQTT_USERNAME: 'svc:test-device-service',
+    MQTT_PASSWORD: tokens['device-service'] ?? '',
+    MQTT_CLIENT_ID: `svc:test-device-service:${suffix}`,
+  };
+}
+
 /** A device on the broker: its id is its client id and user name, its secret the password. */
 export async function connectDevice(
   port: number,

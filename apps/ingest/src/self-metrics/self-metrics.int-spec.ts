@@ -12,7 +12,13 @@ import { startIngest } from '../ingest';
 import type { RunningIngest } from '../ingest';
 import { eventually, influxQuery, startTestInfluxd } from '../../test/influxd';
 import type { TestInfluxd } from '../../test/influxd';
-import { connectDevice, ingestDirs, testIngestConfig, until } from '../../test/ingest-test-kit';
+import {
+  connectDevice,
+  ingestDirs,
+  serviceMqttEnv,
+  testIngestConfig,
+  until,
+} from '../../test/ingest-test-kit';
 
 // what a service with a histogram, a labelled counter, a NaN gauge and one broken line serves
 const EXPOSITION = [
@@ -72,10 +78,7 @@ describe('platform self-metrics (real broker, influxd 1.6.7)', () => {
     opsPort = await freePort();
     ingest = await startIngest(
       testIngestConfig({
-        MQTT_URL: `mqtt://127.0.0.1:${broker.mqttPort}`,
-        MQTT_USERNAME: 'svc:test-device-service',
-        MQTT_PASSWORD: t.tokens['device-service'],
-        MQTT_CLIENT_ID: 'svc:test-device-service:ingest',
+        ...serviceMqttEnv(t.tokens, broker.mqttPort),
         INFLUX_URL: influx.url,
         ORFLEET_INGEST_DATA_DIR: dirs.dir,
         ORFLEET_INGEST_OPS_PORT: String(opsPort),
